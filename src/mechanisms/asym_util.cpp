@@ -1,0 +1,204 @@
+#include "mechanisms/asym_util.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/x509.h>
+
+#include "mechanisms/ossl/error.h"
+
+namespace p11::asym {
+namespace {
+
+using namespace std::string_view_literals;
+
+constexpr uint8_t kDerOctetString = 0x04;
+constexpr uint8_t kDerOid = 0x06;
+constexpr uint8_t kDerPrintableString = 0x13;
+
+constexpr Curve kCurves[] = {
+    {"prime256v1",
+     "\x06\x08\x2a\x86\x48\xce\x3d\x03\x01\x07"sv,
+     {"prime256v1"sv, "secp256r1"sv, "P-256"sv},
+     256,
+     32,
+     32},
+    {"secp384r1", "\x06\x05\x2b\x81\x04\x00\x22"sv, {"secp384r1"sv, "P-384"sv, ""sv}, 384, 48, 48},
+    {"secp521r1", "\x06\x05\x2b\x81\x04\x00\x23"sv, {"secp521r1"sv, "P-521"sv, ""sv}, 521, 66, 66},
+};
+
+constexpr Hash kHashes[] = {
+    {CKM_SHA_1, CKG_MGF1_SHA1, "SHA1", 20},      {CKM_SHA224, CKG_MGF1_SHA224, "SHA224", 28},
+    {CKM_SHA256, CKG_MGF1_SHA256, "SHA256", 32}, {CKM_SHA384, CKG_MGF1_SHA384, "SHA384", 48},
+    {CKM_SHA512, CKG_MGF1_SHA512, "SHA512", 64},
+};
+
+std::string_view AsChars(ByteView bytes) {
+  return std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+// A DER length in `der` at `pos` (minimal encoding only, up to 2 length bytes); advances pos.
+std::optional<size_t> ReadDerLength(ByteView der, size_t& pos) {
+  if (pos >= der.size()) return std::nullopt;
+  uint8_t first = der[pos++];
+  if (first < 0x80) return first;
+  size_t count = first & 0x7f;
+  if (count == 0 || count > 2 || der.size() - pos < count) return std::nullopt;
+  size_t len = 0;
+  for (size_t i = 0; i < count; ++i) len = (len << 8) | der[pos++];
+  if (len < 0x80 || (count == 2 && len < 0x100)) return std::nullopt;
+  return len;
+}
+
+// The content of a DER TLV with tag `tag` spanning all of `der`.
+std::optional<ByteView> ParseDerWhole(ByteView der, uint8_t tag) {
+  if (der.empty() || der[0] != tag) return std::nullopt;
+  size_t pos = 1;
+  std::optional<size_t> len = ReadDerLength(der, pos);
+  if (!len || der.size() - pos != *len) return std::nullopt;
+  return der.subspan(pos);
+}
+
+}  // namespace
+
+ZBytes BnToBytes(const BIGNUM* bn, size_t width) {
+  size_t size = width != 0 ? width : static_cast<size_t>(BN_num_bytes(bn));
+  ZBytes out(size);
+  if (width != 0) {
+    if (BN_bn2binpad(bn, out.data(), static_cast<int>(width)) < 0) out.clear();
+  } else {
+    BN_bn2bin(bn, out.data());
+  }
+  return out;
+}
+
+ossl::UniquePtr<BIGNUM> BytesToBn(ByteView bytes) {
+  // Secure-flagged so OSSL_PARAM_BLD keeps private values in memory it wipes on free.
+  ossl::UniquePtr<BIGNUM> bn(BN_secure_new());
+  if (bn && BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), bn.get()) == nullptr) {
+    bn.reset();
+  }
+  return bn;
+}
+
+ossl::UniquePtr<BIGNUM> GetBnParam(const EVP_PKEY* pkey, const char* name) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1) return nullptr;
+  return ossl::UniquePtr<BIGNUM>(bn);
+}
+
+ZBytes DerOctetString(ByteView content) {
+  ZBytes out;
+  out.reserve(content.size() + 4);
+  out.push_back(kDerOctetString);
+  size_t len = content.size();
+  if (len >= 0x100) {
+    out.insert(out.end(), {0x82, static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len)});
+  } else if (len >= 0x80) {
+    out.insert(out.end(), {0x81, static_cast<uint8_t>(len)});
+  } else {
+    out.push_back(static_cast<uint8_t>(len));
+  }
+  out.insert(out.end(), content.begin(), content.end());
+  return out;
+}
+
+std::optional<ByteView> ParseDerOctetString(ByteView der) {
+  return ParseDerWhole(der, kDerOctetString);
+}
+
+Result<ZBytes> PublicKeyInfo(const EVP_PKEY* pkey) {
+  int len = i2d_PUBKEY(pkey, nullptr);
+  if (len <= 0) return ossl::ToError(CKR_FUNCTION_FAILED, "i2d_PUBKEY");
+  ZBytes out(static_cast<size_t>(len));
+  unsigned char* p = out.data();
+  if (i2d_PUBKEY(pkey, &p) != len) return ossl::ToError(CKR_FUNCTION_FAILED, "i2d_PUBKEY");
+  return out;
+}
+
+Result<const Curve*> CurveFromParams(const Object& key) {
+  if (!key.Has(CKA_EC_PARAMS)) return Fail(CKR_TEMPLATE_INCOMPLETE, "CKA_EC_PARAMS");
+  ByteView params = key.GetBytes(CKA_EC_PARAMS);
+  if (std::optional<ByteView> oid = ParseDerWhole(params, kDerOid)) {
+    for (const Curve& curve : kCurves) {
+      if (AsChars(params) == curve.oid_der) return &curve;
+    }
+    if (oid->empty()) return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_EC_PARAMS");
+    return Fail(CKR_CURVE_NOT_SUPPORTED, "CKA_EC_PARAMS");
+  }
+  // PKCS#11 3.0 §6.3.3 also allows the curve's name as a PrintableString.
+  if (std::optional<ByteView> name = ParseDerWhole(params, kDerPrintableString)) {
+    for (const Curve& curve : kCurves) {
+      for (std::string_view known : curve.names) {
+        if (!known.empty() && AsChars(*name) == known) return &curve;
+      }
+    }
+    return Fail(CKR_CURVE_NOT_SUPPORTED, "CKA_EC_PARAMS");
+  }
+  return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_EC_PARAMS");
+}
+
+ByteView CurveOid(const Curve& curve) {
+  return ByteView(reinterpret_cast<const uint8_t*>(curve.oid_der.data()), curve.oid_der.size());
+}
+
+const Hash* HashByMechanism(CK_MECHANISM_TYPE mechanism) {
+  for (const Hash& hash : kHashes) {
+    if (hash.mechanism == mechanism) return &hash;
+  }
+  return nullptr;
+}
+
+const Hash* HashByMgf(CK_RSA_PKCS_MGF_TYPE mgf) {
+  for (const Hash& hash : kHashes) {
+    if (hash.mgf == mgf) return &hash;
+  }
+  return nullptr;
+}
+
+Digests::Digests() {
+  static_assert(std::size(kHashes) == std::tuple_size_v<decltype(mds_)>);
+  for (size_t i = 0; i < mds_.size(); ++i) {
+    mds_[i].reset(EVP_MD_fetch(nullptr, kHashes[i].name, nullptr));
+  }
+}
+
+Result<const EVP_MD*> Digests::Get(const Hash& hash) const {
+  const EVP_MD* md = mds_[static_cast<size_t>(&hash - kHashes)].get();
+  if (md == nullptr) return Fail(CKR_MECHANISM_INVALID, hash.name);
+  return md;
+}
+
+Result<void> CheckKey(const Mechanism& mechanism, const KeyMaterial& key, KeyUse use) {
+  if (!mechanism.AcceptsKeyType(key.key_type) || key.pkey == nullptr) {
+    return Fail(CKR_KEY_TYPE_INCONSISTENT, "asymmetric key type");
+  }
+  bool class_ok = key.object_class == CKO_PRIVATE_KEY ||
+                  (use == KeyUse::kPublic && key.object_class == CKO_PUBLIC_KEY);
+  if (!class_ok) return Fail(CKR_KEY_TYPE_INCONSISTENT, "asymmetric key class");
+  const CK_MECHANISM_INFO& info = mechanism.info();
+  if (key.size < info.ulMinKeySize || key.size > info.ulMaxKeySize) {
+    return Fail(CKR_KEY_SIZE_RANGE, "asymmetric key size");
+  }
+  return Ok();
+}
+
+ossl::UniquePtr<EVP_PKEY> ShareKey(const KeyMaterial& key) {
+  EVP_PKEY_up_ref(key.pkey.get());
+  return ossl::UniquePtr<EVP_PKEY>(key.pkey.get());
+}
+
+Result<ossl::UniquePtr<EVP_PKEY>> PkeyFromParams(const char* type, int selection,
+                                                 OSSL_PARAM_BLD* bld, CK_RV fail_rv) {
+  ossl::UniquePtr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld));
+  ossl::UniquePtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
+    return ossl::ToError(CKR_HOST_MEMORY, "EVP_PKEY_fromdata_init");
+  }
+  EVP_PKEY* pkey = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &pkey, selection, params.get()) != 1) {
+    return ossl::ToError(fail_rv, "EVP_PKEY_fromdata");
+  }
+  return ossl::UniquePtr<EVP_PKEY>(pkey);
+}
+
+}  // namespace p11::asym

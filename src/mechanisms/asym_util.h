@@ -1,0 +1,95 @@
+// Helpers shared by the asymmetric families (rsa.cpp, ec.cpp) and key conversion (keys.cpp):
+// big-integer and DER byte forms, the supported curves and hashes as tables, and the key
+// checks every Begin* repeats. Nothing here knows a CKM_* beyond the hash table.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+#include "common/result.h"
+#include "common/secure_buffer.h"
+#include "mechanisms/mechanism.h"
+#include "mechanisms/ossl/unique_ptr.h"
+#include "pkcs11/pkcs11.h"
+#include "token/object.h"
+
+namespace p11::asym {
+
+// ---- Big integers: PKCS#11 carries them big-endian, unsigned ----
+
+// Minimal big-endian bytes (an empty vector for zero), or exactly `width` bytes when given.
+ZBytes BnToBytes(const BIGNUM* bn, size_t width = 0);
+ossl::UniquePtr<BIGNUM> BytesToBn(ByteView bytes);
+// A BIGNUM parameter of a key ("n", "d", "priv", …), or nullptr when the key lacks it.
+ossl::UniquePtr<BIGNUM> GetBnParam(const EVP_PKEY* pkey, const char* name);
+
+// ---- DER pieces consumers expect in attributes ----
+
+// DER OCTET STRING around `content` (the CKA_EC_POINT form).
+ZBytes DerOctetString(ByteView content);
+// The content of a DER OCTET STRING that spans all of `der`, or nullopt.
+std::optional<ByteView> ParseDerOctetString(ByteView der);
+// DER SubjectPublicKeyInfo of the public half of `pkey` (CKA_PUBLIC_KEY_INFO).
+Result<ZBytes> PublicKeyInfo(const EVP_PKEY* pkey);
+
+// ---- Curves ----
+
+struct Curve {
+  const char* group_name;                 // OpenSSL group name
+  std::string_view oid_der;               // CKA_EC_PARAMS as a DER OBJECT IDENTIFIER
+  std::array<std::string_view, 3> names;  // printable names accepted in CKA_EC_PARAMS
+  CK_ULONG bits;
+  size_t field_bytes;  // one coordinate of a point
+  size_t order_bytes;  // the private scalar and each of r and s
+};
+
+// The curve named by CKA_EC_PARAMS (namedCurve OID, or a PrintableString name).
+// A well-formed but unknown curve → CKR_CURVE_NOT_SUPPORTED, malformed →
+// CKR_ATTRIBUTE_VALUE_INVALID, absent → CKR_TEMPLATE_INCOMPLETE.
+Result<const Curve*> CurveFromParams(const Object& key);
+ByteView CurveOid(const Curve& curve);
+
+// ---- Hashes ----
+
+struct Hash {
+  CK_MECHANISM_TYPE mechanism;  // CKM_SHA_1, CKM_SHA256, …
+  CK_RSA_PKCS_MGF_TYPE mgf;     // CKG_MGF1_SHA1, …
+  const char* name;             // OpenSSL digest name
+  size_t size;
+};
+
+const Hash* HashByMechanism(CK_MECHANISM_TYPE mechanism);
+const Hash* HashByMgf(CK_RSA_PKCS_MGF_TYPE mgf);
+
+// The digests fetched once, when a family registers, so no operation fetches one by name.
+class Digests {
+ public:
+  Digests();
+  // The fetched digest; CKR_MECHANISM_INVALID if this OpenSSL has none (a FIPS provider
+  // without SHA-1, say) — never nullptr, which OpenSSL would read as "use the default".
+  Result<const EVP_MD*> Get(const Hash& hash) const;
+
+ private:
+  std::array<ossl::UniquePtr<EVP_MD>, 5> mds_;
+};
+
+// ---- Key checks for Begin* ----
+
+enum class KeyUse { kPublic, kPrivate };
+
+// The key must be of a type the mechanism accepts (else CKR_KEY_TYPE_INCONSISTENT), of the
+// right class for `use` — a private key also serves public operations, as it carries the public
+// parts — and within the mechanism's advertised size range (else CKR_KEY_SIZE_RANGE).
+Result<void> CheckKey(const Mechanism& mechanism, const KeyMaterial& key, KeyUse use);
+
+// A new reference to the key's EVP_PKEY: an operation may outlive the key cache entry.
+ossl::UniquePtr<EVP_PKEY> ShareKey(const KeyMaterial& key);
+
+// EVP_PKEY_fromdata of `type` ("RSA", "EC") from the parameters in `bld`.
+Result<ossl::UniquePtr<EVP_PKEY>> PkeyFromParams(const char* type, int selection,
+                                                 OSSL_PARAM_BLD* bld, CK_RV fail_rv);
+
+}  // namespace p11::asym

@@ -1,0 +1,140 @@
+// The EC family over the NIST prime curves: key pair generation and ECDSA, raw and
+// hash-and-sign (PKCS#11 3.1 current mechanisms §2.3). One row per mechanism.
+#include <openssl/core_names.h>
+
+#include <algorithm>
+
+#include "mechanisms/asym_sign.h"
+#include "mechanisms/asym_util.h"
+#include "mechanisms/ossl/error.h"
+#include "mechanisms/registry.h"
+
+namespace p11 {
+namespace {
+
+using asym::KeyUse;
+
+enum class EcKind {
+  kKeyPairGen,
+  kEcdsa,      // CKM_ECDSA: the input is a hash of any length
+  kEcdsaHash,  // CKM_ECDSA_SHA*
+};
+
+struct EcRow {
+  CK_MECHANISM_TYPE type;
+  EcKind kind;
+  CK_MECHANISM_TYPE hash;  // the CKM_SHA* of hash-and-sign rows
+  CK_MECHANISM_INFO info;
+};
+
+// Key sizes are the curve's order bits: P-256 … P-521.
+constexpr CK_FLAGS kCurveFlags = CKF_EC_F_P | CKF_EC_OID | CKF_EC_UNCOMPRESS;
+constexpr CK_MECHANISM_INFO kGenInfo = {256, 521, CKF_GENERATE_KEY_PAIR | kCurveFlags};
+constexpr CK_MECHANISM_INFO kSigInfo = {256, 521, CKF_SIGN | CKF_VERIFY | kCurveFlags};
+
+constexpr EcRow kEcRows[] = {
+    {CKM_EC_KEY_PAIR_GEN, EcKind::kKeyPairGen, 0, kGenInfo},
+    {CKM_ECDSA, EcKind::kEcdsa, 0, kSigInfo},
+    {CKM_ECDSA_SHA1, EcKind::kEcdsaHash, CKM_SHA_1, kSigInfo},
+    {CKM_ECDSA_SHA224, EcKind::kEcdsaHash, CKM_SHA224, kSigInfo},
+    {CKM_ECDSA_SHA256, EcKind::kEcdsaHash, CKM_SHA256, kSigInfo},
+    {CKM_ECDSA_SHA384, EcKind::kEcdsaHash, CKM_SHA384, kSigInfo},
+    {CKM_ECDSA_SHA512, EcKind::kEcdsaHash, CKM_SHA512, kSigInfo},
+};
+
+// Largest encoded point: P-521 uncompressed, 1 + 2 × 66 bytes.
+constexpr size_t kMaxPointBytes = 133;
+
+class EcMechanism final : public Mechanism {
+ public:
+  EcMechanism(const EcRow& row, std::shared_ptr<const asym::Digests> digests)
+      : Mechanism(row.type, row.info), row_(row), digests_(std::move(digests)) {}
+
+  bool AcceptsKeyType(CK_KEY_TYPE type) const override { return type == CKK_EC; }
+  CK_KEY_TYPE GeneratedKeyType() const override {
+    return row_.kind == EcKind::kKeyPairGen ? CKK_EC : CK_UNAVAILABLE_INFORMATION;
+  }
+
+  Result<std::unique_ptr<SignOperation>> BeginSign(ByteView param,
+                                                   const KeyMaterial& key) const override {
+    P11_ASSIGN_OR_RETURN(asym::SignatureSpec spec, SpecFor(param, key, KeyUse::kPrivate));
+    return asym::NewSignOperation(asym::ShareKey(key), spec);
+  }
+
+  Result<std::unique_ptr<VerifyOperation>> BeginVerify(ByteView param,
+                                                       const KeyMaterial& key) const override {
+    P11_ASSIGN_OR_RETURN(asym::SignatureSpec spec, SpecFor(param, key, KeyUse::kPublic));
+    return asym::NewVerifyOperation(asym::ShareKey(key), spec);
+  }
+
+  Result<void> GenerateKeyPair(ByteView param, Object& pub, Object& priv) const override;
+
+ private:
+  Result<asym::SignatureSpec> SpecFor(ByteView param, const KeyMaterial& key, KeyUse use) const {
+    if (row_.kind == EcKind::kKeyPairGen) return Fail(CKR_MECHANISM_INVALID, "EC sign");
+    if (!param.empty()) return Fail(CKR_MECHANISM_PARAM_INVALID, "ECDSA parameter");
+    P11_TRY(asym::CheckKey(*this, key, use));
+    asym::SignatureSpec spec;
+    spec.ecdsa_order_bytes = (static_cast<size_t>(EVP_PKEY_get_bits(key.pkey.get())) + 7) / 8;
+    spec.signature_len = 2 * spec.ecdsa_order_bytes;
+    if (row_.kind == EcKind::kEcdsaHash) {
+      P11_ASSIGN_OR_RETURN(spec.md, digests_->Get(*asym::HashByMechanism(row_.hash)));
+    }
+    return spec;
+  }
+
+  EcRow row_;
+  std::shared_ptr<const asym::Digests> digests_;
+};
+
+// PKCS#11 3.1 §2.3.6: the curve comes from CKA_EC_PARAMS of the public template; both halves
+// get the params, the point (DER OCTET STRING) and CKA_PUBLIC_KEY_INFO, the private half the
+// scalar at the order's width.
+Result<void> EcMechanism::GenerateKeyPair(ByteView param, Object& pub, Object& priv) const {
+  if (row_.kind != EcKind::kKeyPairGen) return Fail(CKR_MECHANISM_INVALID, "EC key pair");
+  if (!param.empty()) return Fail(CKR_MECHANISM_PARAM_INVALID, "EC key pair parameter");
+  P11_ASSIGN_OR_RETURN(const asym::Curve* curve, asym::CurveFromParams(pub));
+  ByteView params = pub.GetBytes(CKA_EC_PARAMS);
+  if (priv.Has(CKA_EC_PARAMS) && !std::ranges::equal(priv.GetBytes(CKA_EC_PARAMS), params)) {
+    return Fail(CKR_TEMPLATE_INCONSISTENT, "CKA_EC_PARAMS of the private key");
+  }
+
+  ossl::UniquePtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_group_name(ctx.get(), curve->group_name) != 1) {
+    return ossl::ToError(CKR_FUNCTION_FAILED, "EC keygen init");
+  }
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_generate(ctx.get(), &raw) != 1)
+    return ossl::ToError(CKR_FUNCTION_FAILED, "EC keygen");
+  ossl::UniquePtr<EVP_PKEY> pkey(raw);
+
+  uint8_t point[kMaxPointBytes];
+  size_t point_len = 0;
+  ossl::UniquePtr<BIGNUM> scalar = asym::GetBnParam(pkey.get(), OSSL_PKEY_PARAM_PRIV_KEY);
+  if (!scalar || EVP_PKEY_get_octet_string_param(pkey.get(), OSSL_PKEY_PARAM_PUB_KEY, point,
+                                                 sizeof point, &point_len) != 1) {
+    return ossl::ToError(CKR_FUNCTION_FAILED, "EC key values");
+  }
+  P11_ASSIGN_OR_RETURN(ZBytes info, asym::PublicKeyInfo(pkey.get()));
+  ZBytes ec_point = asym::DerOctetString(ByteView(point, point_len));
+
+  priv.Set(CKA_EC_PARAMS, params);
+  priv.Set(CKA_VALUE, asym::BnToBytes(scalar.get(), curve->order_bytes));
+  priv.Set(CKA_EC_POINT, ByteView(ec_point));
+  priv.Set(CKA_PUBLIC_KEY_INFO, ByteView(info));
+  pub.Set(CKA_EC_POINT, std::move(ec_point));
+  pub.Set(CKA_PUBLIC_KEY_INFO, std::move(info));
+  return Ok();
+}
+
+}  // namespace
+
+void RegisterEc(Registry& registry) {
+  auto digests = std::make_shared<const asym::Digests>();
+  for (const EcRow& row : kEcRows) {
+    registry.Add(std::make_unique<EcMechanism>(row, digests));
+  }
+}
+
+}  // namespace p11

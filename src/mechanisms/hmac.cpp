@@ -1,0 +1,212 @@
+// HMAC (PKCS#11 3.1 §6.20-6.25 *_HMAC and *_HMAC_GENERAL): C_Sign* computes the MAC,
+// C_Verify* recomputes and compares in constant time. Each mechanism keeps an EVP_MAC_CTX
+// with its digest already set, made once at registration; an operation duplicates it and
+// only loads the key, so no algorithm fetch happens per operation.
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <cstring>
+
+#include "mechanisms/ossl/error.h"
+#include "mechanisms/registry.h"
+#include "mechanisms/sym_common.h"
+
+namespace p11 {
+namespace {
+
+// Generic secret keys and HMAC-typed keys alike; sizes in bytes.
+constexpr CK_ULONG kMinKeyBytes = 1;
+constexpr CK_ULONG kMaxKeyBytes = 512;
+
+struct HmacRow {
+  CK_MECHANISM_TYPE type;
+  CK_MECHANISM_TYPE general_type;
+  const char* digest;
+  CK_KEY_TYPE key_type;
+};
+
+constexpr HmacRow kHmacs[] = {
+    {CKM_SHA_1_HMAC, CKM_SHA_1_HMAC_GENERAL, "SHA1", CKK_SHA_1_HMAC},
+    {CKM_SHA224_HMAC, CKM_SHA224_HMAC_GENERAL, "SHA2-224", CKK_SHA224_HMAC},
+    {CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, "SHA2-256", CKK_SHA256_HMAC},
+    {CKM_SHA384_HMAC, CKM_SHA384_HMAC_GENERAL, "SHA2-384", CKK_SHA384_HMAC},
+    {CKM_SHA512_HMAC, CKM_SHA512_HMAC_GENERAL, "SHA2-512", CKK_SHA512_HMAC},
+};
+
+// One MAC computation; `out_len` is the (possibly truncated) length the caller sees.
+class MacState {
+ public:
+  MacState(ossl::UniquePtr<EVP_MAC_CTX> ctx, size_t out_len)
+      : ctx_(std::move(ctx)), out_len_(out_len) {}
+
+  size_t out_len() const { return out_len_; }
+
+  Result<void> Update(ByteView data) {
+    if (EVP_MAC_update(ctx_.get(), data.data(), data.size()) != 1) {
+      return ossl::ToError(CKR_FUNCTION_FAILED, "EVP_MAC_update");
+    }
+    return Ok();
+  }
+
+  // Writes the first out_len() bytes of the MAC to `dst` (which has room for them).
+  Result<void> Finish(uint8_t* dst) {
+    uint8_t mac[EVP_MAX_MD_SIZE];
+    size_t mac_len = 0;
+    if (EVP_MAC_final(ctx_.get(), mac, &mac_len, sizeof mac) != 1 || mac_len < out_len_) {
+      return ossl::ToError(CKR_FUNCTION_FAILED, "EVP_MAC_final");
+    }
+    std::memcpy(dst, mac, out_len_);
+    OPENSSL_cleanse(mac, sizeof mac);
+    return Ok();
+  }
+
+ private:
+  ossl::UniquePtr<EVP_MAC_CTX> ctx_;
+  size_t out_len_;
+};
+
+class HmacSignOp final : public SignOperation {
+ public:
+  explicit HmacSignOp(MacState state) : state_(std::move(state)) {}
+
+  Result<void> Update(ByteView data) override { return state_.Update(data); }
+
+  Result<void> Final(OutBuffer& signature) override {
+    P11_ASSIGN_OR_RETURN(std::span<uint8_t> dst, signature.Reserve(state_.out_len()));
+    P11_TRY(state_.Finish(dst.data()));
+    signature.Commit(state_.out_len());
+    return Ok();
+  }
+
+  Result<void> Sign(ByteView data, OutBuffer& signature) override {
+    // Length first, so a query or a short buffer leaves the operation untouched.
+    P11_TRY(signature.Reserve(state_.out_len()));
+    P11_TRY(state_.Update(data));
+    return Final(signature);
+  }
+
+ private:
+  MacState state_;
+};
+
+class HmacVerifyOp final : public VerifyOperation {
+ public:
+  explicit HmacVerifyOp(MacState state) : state_(std::move(state)) {}
+
+  Result<void> Update(ByteView data) override { return state_.Update(data); }
+
+  Result<void> Final(ByteView signature) override {
+    if (signature.size() != state_.out_len()) {
+      return Fail(CKR_SIGNATURE_LEN_RANGE, "HMAC length");
+    }
+    uint8_t expected[EVP_MAX_MD_SIZE];
+    P11_TRY(state_.Finish(expected));
+    bool match = CRYPTO_memcmp(expected, signature.data(), signature.size()) == 0;
+    OPENSSL_cleanse(expected, sizeof expected);
+    if (!match) return Fail(CKR_SIGNATURE_INVALID, "HMAC mismatch");
+    return Ok();
+  }
+
+  Result<void> Verify(ByteView data, ByteView signature) override {
+    if (signature.size() != state_.out_len()) {
+      return Fail(CKR_SIGNATURE_LEN_RANGE, "HMAC length");
+    }
+    P11_TRY(state_.Update(data));
+    return Final(signature);
+  }
+
+ private:
+  MacState state_;
+};
+
+class HmacMechanism final : public Mechanism {
+ public:
+  HmacMechanism(CK_MECHANISM_TYPE type, const HmacRow& row, bool general,
+                ossl::UniquePtr<EVP_MAC_CTX> prototype, size_t mac_size)
+      : Mechanism(type, CK_MECHANISM_INFO{kMinKeyBytes, kMaxKeyBytes, CKF_SIGN | CKF_VERIFY}),
+        key_type_(row.key_type),
+        general_(general),
+        prototype_(std::move(prototype)),
+        mac_size_(mac_size) {}
+
+  bool AcceptsKeyType(CK_KEY_TYPE type) const override {
+    return type == CKK_GENERIC_SECRET || type == key_type_;
+  }
+
+  Result<std::unique_ptr<SignOperation>> BeginSign(ByteView param,
+                                                   const KeyMaterial& key) const override {
+    P11_ASSIGN_OR_RETURN(MacState state, Start(param, key));
+    return std::unique_ptr<SignOperation>(std::make_unique<HmacSignOp>(std::move(state)));
+  }
+
+  Result<std::unique_ptr<VerifyOperation>> BeginVerify(ByteView param,
+                                                       const KeyMaterial& key) const override {
+    P11_ASSIGN_OR_RETURN(MacState state, Start(param, key));
+    return std::unique_ptr<VerifyOperation>(std::make_unique<HmacVerifyOp>(std::move(state)));
+  }
+
+ private:
+  // The output length the parameter asks for: the full MAC, or 1..mac size for _GENERAL.
+  Result<size_t> OutputLength(ByteView param) const {
+    if (!general_) {
+      if (!param.empty()) return Fail(CKR_MECHANISM_PARAM_INVALID, "HMAC takes no parameter");
+      return mac_size_;
+    }
+    P11_ASSIGN_OR_RETURN(CK_MAC_GENERAL_PARAMS len, ParamAs<CK_MAC_GENERAL_PARAMS>(param));
+    if (len == 0 || len > mac_size_) return Fail(CKR_MECHANISM_PARAM_INVALID, "HMAC length");
+    return static_cast<size_t>(len);
+  }
+
+  Result<MacState> Start(ByteView param, const KeyMaterial& key) const {
+    P11_ASSIGN_OR_RETURN(size_t out_len, OutputLength(param));
+    P11_TRY(sym::CheckSecretKey(*this, key));
+    auto ctx = ossl::Own(EVP_MAC_CTX_dup(prototype_.get()));
+    if (!ctx || EVP_MAC_init(ctx.get(), key.secret.data(), key.secret.size(), nullptr) != 1) {
+      return ossl::ToError(CKR_FUNCTION_FAILED, "EVP_MAC_init");
+    }
+    return MacState(std::move(ctx), out_len);
+  }
+
+  CK_KEY_TYPE key_type_;
+  bool general_;
+  ossl::UniquePtr<EVP_MAC_CTX> prototype_;
+  size_t mac_size_;
+};
+
+// An HMAC context bound to `digest` but to no key yet. (Its EVP_MAC_CTX_get_mac_size is 0
+// until a key is set, so the MAC size comes from the digest itself.)
+ossl::UniquePtr<EVP_MAC_CTX> MakePrototype(EVP_MAC* mac, const char* digest) {
+  auto ctx = ossl::Own(EVP_MAC_CTX_new(mac));
+  if (!ctx) return nullptr;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+      OSSL_PARAM_construct_end()};
+  if (EVP_MAC_CTX_set_params(ctx.get(), params) != 1) return nullptr;
+  return ctx;
+}
+
+}  // namespace
+
+void RegisterHmac(Registry& registry) {
+  auto mac = ossl::Own(EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr));
+  if (!mac) {
+    (void)ossl::ToError(CKR_OK, "EVP_MAC_fetch HMAC");
+    return;
+  }
+  for (const HmacRow& row : kHmacs) {
+    auto md = ossl::Own(EVP_MD_fetch(nullptr, row.digest, nullptr));
+    for (bool general : {false, true}) {
+      auto prototype = md ? MakePrototype(mac.get(), row.digest) : nullptr;
+      if (!prototype) {
+        (void)ossl::ToError(CKR_OK, row.digest);
+        break;
+      }
+      CK_MECHANISM_TYPE type = general ? row.general_type : row.type;
+      size_t size = static_cast<size_t>(EVP_MD_get_size(md.get()));
+      registry.Add(std::make_unique<HmacMechanism>(type, row, general, std::move(prototype), size));
+    }
+  }
+}
+
+}  // namespace p11

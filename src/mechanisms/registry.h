@@ -1,0 +1,35 @@
+// Registry: the one table of mechanisms. C_GetMechanismList / C_GetMechanismInfo and every
+// *Init read only this. Families add themselves through Register<Family>(Registry&).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "mechanisms/mechanism.h"
+
+namespace p11 {
+
+class Registry {
+ public:
+  void Add(std::unique_ptr<Mechanism> mechanism);
+  const Mechanism* Find(CK_MECHANISM_TYPE type) const;
+  // Sorted ascending.
+  std::vector<CK_MECHANISM_TYPE> Types() const;
+
+ private:
+  std::map<CK_MECHANISM_TYPE, std::unique_ptr<Mechanism>> mechanisms_;
+};
+
+// Families (one file each under src/mechanisms/).
+void RegisterDigest(Registry& registry);
+void RegisterHmac(Registry& registry);
+void RegisterAes(Registry& registry);
+void RegisterGenericSecret(Registry& registry);
+void RegisterRsa(Registry& registry);
+void RegisterEc(Registry& registry);
+
+// All families: the software token's registry.
+std::unique_ptr<Registry> BuildDefaultRegistry();
+
+}  // namespace p11

@@ -1,0 +1,51 @@
+#include "slot/call_context.h"
+
+namespace p11 {
+
+Result<ResolvedObject> ResolveObject(Module& m, Session& s, CK_OBJECT_HANDLE handle,
+                                     CK_RV invalid_rv) {
+  std::optional<ObjectRef> ref = m.handles().Resolve(handle);
+  if (!ref || ref->slot != s.slot().id()) return Fail(invalid_rv, "object handle");
+  Result<std::shared_ptr<const Object>> object = s.slot().token().GetObject(ref->id);
+  if (!object.ok()) {
+    if (object.error().rv == CKR_OBJECT_HANDLE_INVALID) return Fail(invalid_rv, "object gone");
+    return object.error();
+  }
+  if ((*object)->IsPrivate()) {
+    std::lock_guard lock(s.slot().mu());
+    if (!s.slot().user_logged_in_inlock()) return Fail(invalid_rv, "private object");
+  }
+  return ResolvedObject{ref->id, std::move(object).value()};
+}
+
+Result<const Mechanism*> FindMechanism(Session& s, const CK_MECHANISM* mech,
+                                       CK_FLAGS function_flag) {
+  if (mech == nullptr) return Fail(CKR_ARGUMENTS_BAD, "mechanism");
+  if (mech->pParameter == nullptr && mech->ulParameterLen != 0) {
+    return Fail(CKR_MECHANISM_PARAM_INVALID, "parameter");
+  }
+  const Mechanism* mechanism = s.slot().token().Mechanisms().Find(mech->mechanism);
+  if (mechanism == nullptr || (mechanism->info().flags & function_flag) == 0) {
+    return Fail(CKR_MECHANISM_INVALID, "mechanism");
+  }
+  return mechanism;
+}
+
+Result<KeyUse> PrepareKeyUse(Module& m, Session& s, const CK_MECHANISM* mech, CK_OBJECT_HANDLE key,
+                             CK_FLAGS function_flag, CK_ATTRIBUTE_TYPE usage) {
+  P11_ASSIGN_OR_RETURN(const Mechanism* mechanism, FindMechanism(s, mech, function_flag));
+  P11_ASSIGN_OR_RETURN(ResolvedObject resolved, ResolveObject(m, s, key, CKR_KEY_HANDLE_INVALID));
+  const Object& object = *resolved.object;
+  CK_OBJECT_CLASS cls = object.Class();
+  if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY && cls != CKO_SECRET_KEY) {
+    return Fail(CKR_KEY_HANDLE_INVALID, "not a key");
+  }
+  if (!mechanism->AcceptsKeyType(object.KeyType())) {
+    return Fail(CKR_KEY_TYPE_INCONSISTENT, "key type");
+  }
+  P11_TRY(policy::CheckKeyUse(object, usage, mechanism->type()));
+  bool always_auth = cls == CKO_PRIVATE_KEY && object.GetBool(CKA_ALWAYS_AUTHENTICATE);
+  return KeyUse{mechanism, ParamView(*mech), resolved.id, always_auth};
+}
+
+}  // namespace p11

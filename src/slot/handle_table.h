@@ -1,0 +1,32 @@
+// HandleTable: object handles. A handle names (slot, backend object id) for the life of the
+// module, the same handle every time the object is found, unique across slots.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "token/token_backend.h"
+
+namespace p11 {
+
+struct ObjectRef {
+  CK_SLOT_ID slot;
+  ObjectId id;
+};
+
+class HandleTable {
+ public:
+  CK_OBJECT_HANDLE HandleFor(CK_SLOT_ID slot, ObjectId id);
+  std::optional<ObjectRef> Resolve(CK_OBJECT_HANDLE handle) const;
+  void Forget(CK_SLOT_ID slot, ObjectId id);
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::unordered_map<CK_OBJECT_HANDLE, ObjectRef> by_handle_;
+  std::map<std::pair<CK_SLOT_ID, ObjectId>, CK_OBJECT_HANDLE> by_ref_;
+  CK_OBJECT_HANDLE next_ = 1;
+};
+
+}  // namespace p11

@@ -1,0 +1,85 @@
+// §5.14 key generation and §5.15 random numbers.
+#include <mutex>
+
+#include "slot/api.h"
+#include "slot/call_context.h"
+#include "token/template.h"
+
+namespace p11 {
+namespace {
+
+Result<policy::Actor> CurrentActor(Session& s) {
+  std::lock_guard lock(s.slot().mu());
+  return ActorOf_inlock(s.slot());
+}
+
+}  // namespace
+
+Result<void> GenerateKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                         const CK_ATTRIBUTE* tmpl, CK_ULONG count, CK_OBJECT_HANDLE* key) {
+  if (key == nullptr) return Fail(CKR_ARGUMENTS_BAD, "key");
+  P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
+  P11_ASSIGN_OR_RETURN(const Mechanism* mechanism, FindMechanism(*s, mech, CKF_GENERATE));
+  P11_ASSIGN_OR_RETURN(std::vector<TemplateAttr> attrs, ParseTemplate(tmpl, count));
+  P11_ASSIGN_OR_RETURN(policy::Actor actor, CurrentActor(*s));
+  policy::Implied implied{CKO_SECRET_KEY, mechanism->GeneratedKeyType()};
+  P11_ASSIGN_OR_RETURN(Object object,
+                       policy::NewObject(policy::Origin::kGenerate, attrs, implied, actor));
+  bool session_object = !object.IsTokenObject();
+  std::lock_guard lock(s->slot().mu());
+  if (!session_object && !s->read_write()) return Fail(CKR_SESSION_READ_ONLY, "ro");
+  if (object.IsPrivate() && !s->slot().user_logged_in_inlock()) {
+    return Fail(CKR_USER_NOT_LOGGED_IN, "private key");
+  }
+  P11_ASSIGN_OR_RETURN(
+      ObjectId id, s->slot().token().GenerateKey(*mechanism, ParamView(*mech), std::move(object)));
+  *key = Adopt_inlock(m, *s, id, session_object);
+  return Ok();
+}
+
+Result<void> GenerateKeyPair(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                             const CK_ATTRIBUTE* pub_tmpl, CK_ULONG pub_count,
+                             const CK_ATTRIBUTE* priv_tmpl, CK_ULONG priv_count,
+                             CK_OBJECT_HANDLE* pub, CK_OBJECT_HANDLE* priv) {
+  if (pub == nullptr || priv == nullptr) return Fail(CKR_ARGUMENTS_BAD, "key handles");
+  P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
+  P11_ASSIGN_OR_RETURN(const Mechanism* mechanism, FindMechanism(*s, mech, CKF_GENERATE_KEY_PAIR));
+  P11_ASSIGN_OR_RETURN(std::vector<TemplateAttr> pub_attrs, ParseTemplate(pub_tmpl, pub_count));
+  P11_ASSIGN_OR_RETURN(std::vector<TemplateAttr> priv_attrs, ParseTemplate(priv_tmpl, priv_count));
+  P11_ASSIGN_OR_RETURN(policy::Actor actor, CurrentActor(*s));
+  CK_KEY_TYPE type = mechanism->GeneratedKeyType();
+  P11_ASSIGN_OR_RETURN(Object pub_obj, policy::NewObject(policy::Origin::kGeneratePublic, pub_attrs,
+                                                         {CKO_PUBLIC_KEY, type}, actor));
+  P11_ASSIGN_OR_RETURN(Object priv_obj,
+                       policy::NewObject(policy::Origin::kGeneratePrivate, priv_attrs,
+                                         {CKO_PRIVATE_KEY, type}, actor));
+  bool pub_session = !pub_obj.IsTokenObject(), priv_session = !priv_obj.IsTokenObject();
+  std::lock_guard lock(s->slot().mu());
+  if ((!pub_session || !priv_session) && !s->read_write()) {
+    return Fail(CKR_SESSION_READ_ONLY, "ro");
+  }
+  if ((pub_obj.IsPrivate() || priv_obj.IsPrivate()) && !s->slot().user_logged_in_inlock()) {
+    return Fail(CKR_USER_NOT_LOGGED_IN, "private key");
+  }
+  P11_ASSIGN_OR_RETURN(
+      auto ids, s->slot().token().GenerateKeyPair(*mechanism, ParamView(*mech), std::move(pub_obj),
+                                                  std::move(priv_obj)));
+  *pub = Adopt_inlock(m, *s, ids.first, pub_session);
+  *priv = Adopt_inlock(m, *s, ids.second, priv_session);
+  return Ok();
+}
+
+Result<void> SeedRandom(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* seed, CK_ULONG len) {
+  if (seed == nullptr && len != 0) return Fail(CKR_ARGUMENTS_BAD, "seed");
+  P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
+  return s->slot().token().SeedRandom(InView(seed, len));
+}
+
+Result<void> GenerateRandom(Module& m, CK_SESSION_HANDLE h, CK_BYTE* out, CK_ULONG len) {
+  if (out == nullptr && len != 0) return Fail(CKR_ARGUMENTS_BAD, "random");
+  P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
+  if (len == 0) return Ok();
+  return s->slot().token().GenerateRandom(std::span<uint8_t>(out, len));
+}
+
+}  // namespace p11

@@ -1,0 +1,44 @@
+// Slot: one token as this application sees it — its backend, who is logged in (PKCS#11 login
+// state is per application and token, not per session), and which session created each
+// session object. Guarded by its own mutex; see module.h for the lock order.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+
+#include "slot/locking.h"
+#include "token/token_backend.h"
+
+namespace p11 {
+
+// No one logged in (not a CKU_* value).
+inline constexpr CK_USER_TYPE kNobody = ~static_cast<CK_USER_TYPE>(0);
+
+class Slot {
+ public:
+  Slot(CK_SLOT_ID id, std::shared_ptr<TokenBackend> token, std::unique_ptr<Mutex> mu)
+      : id_(id), token_(std::move(token)), mu_(std::move(mu)) {}
+
+  CK_SLOT_ID id() const { return id_; }
+  TokenBackend& token() const { return *token_; }
+  const std::shared_ptr<TokenBackend>& token_ptr() const { return token_; }
+  Mutex& mu() { return *mu_; }
+
+  CK_USER_TYPE login_inlock() const { return login_; }
+  void set_login_inlock(CK_USER_TYPE who) { login_ = who; }
+  bool user_logged_in_inlock() const { return login_ == CKU_USER; }
+
+  void AddSessionObject_inlock(ObjectId id, CK_SESSION_HANDLE owner) { owners_[id] = owner; }
+  void ForgetSessionObject_inlock(ObjectId id) { owners_.erase(id); }
+  // Removes and returns the session objects `owner` created.
+  std::vector<ObjectId> TakeSessionObjects_inlock(CK_SESSION_HANDLE owner);
+
+ private:
+  const CK_SLOT_ID id_;
+  const std::shared_ptr<TokenBackend> token_;
+  std::unique_ptr<Mutex> mu_;
+  CK_USER_TYPE login_ = kNobody;
+  std::unordered_map<ObjectId, CK_SESSION_HANDLE> owners_;
+};
+
+}  // namespace p11

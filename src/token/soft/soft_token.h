@@ -1,0 +1,130 @@
+// SoftToken: the software token backend. Token objects live in the shared SQLite store
+// (sealed by SealedStore), session objects only in memory; both are served from an in-memory
+// cache that is reloaded when another process changed this token (PRAGMA data_version, then
+// the token row's generation). Keys used once stay in a key cache as ready KeyMaterial until
+// the key changes, the cache reloads or the user logs out.
+//
+// Implementation split by concern: soft_token.cpp (lifecycle, PINs, status),
+// soft_token_objects.cpp (object storage, cache, find), soft_token_crypto.cpp (key cache,
+// operations, key generation, random).
+//
+// Locking: mutex_ guards all state below; the SqliteDb's own mutex is taken inside it (order:
+// SoftToken::mutex_ → SqliteDb). Crypto (key parsing, signing, key generation) runs without
+// mutex_; only PIN checks hold it, so the retry counter is checked and updated atomically.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/config.h"
+#include "token/soft/object_cache.h"
+#include "token/soft/pin_wrap.h"
+#include "token/soft/sealed_store.h"
+#include "token/soft/sqlite_db.h"
+#include "token/token_backend.h"
+
+namespace p11 {
+
+class SoftToken : public TokenBackend {
+ public:
+  // Session objects get ids with this bit set; token objects' ids are their row ids.
+  static constexpr ObjectId kSessionObjectBit = ObjectId{1} << 63;
+  static constexpr const char* kModel = "SoftToken";
+
+  // `row_id` 0 makes a blank token, whose InitToken creates the row.
+  SoftToken(std::shared_ptr<SqliteDb> db, const Config& config, const Registry& mechanisms,
+            int64_t row_id, CK_SLOT_ID slot_id);
+  ~SoftToken() override;
+
+  CK_SLOT_ID slot_id() const;
+  int64_t row_id() const;
+  // The store deleted this token: every later call fails with CKR_TOKEN_NOT_PRESENT.
+  void Detach();
+  // How many times a KeyMaterial was built from a key object (tests check cache reuse).
+  size_t key_material_builds() const { return key_material_builds_.load(); }
+
+  const Registry& Mechanisms() const override { return mechanisms_; }
+  Result<TokenStatus> Status() override;
+  Result<void> InitToken(SecretView so_pin, std::string_view label) override;
+  Result<void> Login(CK_USER_TYPE who, SecretView pin) override;
+  void Logout() override;
+  Result<void> InitPin(SecretView new_pin) override;
+  Result<void> SetPin(CK_USER_TYPE who, SecretView old_pin, SecretView new_pin) override;
+
+  Result<ObjectId> CreateObject(Object object) override;
+  Result<std::shared_ptr<const Object>> GetObject(ObjectId id) override;
+  Result<void> UpdateObject(ObjectId id, Object object) override;
+  Result<void> DestroyObject(ObjectId id) override;
+  Result<std::vector<ObjectId>> FindObjects(std::span<const TemplateAttr> match) override;
+
+  Result<std::unique_ptr<SignOperation>> BeginSign(const Mechanism& mechanism, ByteView param,
+                                                   ObjectId key) override;
+  Result<std::unique_ptr<VerifyOperation>> BeginVerify(const Mechanism& mechanism, ByteView param,
+                                                       ObjectId key) override;
+  Result<std::unique_ptr<CipherOperation>> BeginEncrypt(const Mechanism& mechanism, ByteView param,
+                                                        ObjectId key) override;
+  Result<std::unique_ptr<CipherOperation>> BeginDecrypt(const Mechanism& mechanism, ByteView param,
+                                                        ObjectId key) override;
+  Result<ObjectId> GenerateKey(const Mechanism& mechanism, ByteView param, Object key) override;
+  Result<std::pair<ObjectId, ObjectId>> GenerateKeyPair(const Mechanism& mechanism, ByteView param,
+                                                        Object pub, Object priv) override;
+  Result<void> GenerateRandom(std::span<uint8_t> out) override;
+  Result<void> SeedRandom(ByteView seed) override;
+
+ private:
+  static bool IsSessionId(ObjectId id) { return (id & kSessionObjectBit) != 0; }
+  Result<void> CheckNewPin(SecretView pin) const;
+
+  // soft_token.cpp
+  Result<void> RequireRow_inlock() const;
+  Result<SecureBuffer> VerifyPin_inlock(soft::PinRole role, SecretView pin);
+  Result<void> CreateRow_inlock(SecretView so_pin, const std::string& label);
+  Result<void> ResetRow_inlock(SecretView so_pin, const std::string& label);
+  void Lock_inlock();
+  void Forget_inlock();
+
+  // soft_token_objects.cpp
+  Result<void> Sync_inlock();
+  void Rebuild_inlock(std::vector<soft::ObjectRow> rows);
+  bool Visible_inlock(const Object& object) const;
+  Result<std::shared_ptr<const Object>> Find_inlock(ObjectId id);
+  Result<ObjectId> Insert_inlock(Transaction& txn, const Object& object);
+  Result<void> CommitChange_inlock(Transaction& txn);
+  // Stores each object (token objects in one transaction) and caches it.
+  Result<std::vector<ObjectId>> StoreAll(std::vector<Object> objects);
+
+  // soft_token_crypto.cpp
+  Result<std::shared_ptr<const KeyMaterial>> KeyFor(const Mechanism& mechanism, ObjectId id);
+
+  const std::shared_ptr<SqliteDb> db_;
+  const Config config_;
+  const Registry& mechanisms_;
+  std::atomic<size_t> key_material_builds_{0};
+
+  mutable std::mutex mutex_;
+  int64_t row_id_;
+  CK_SLOT_ID slot_id_;
+  std::vector<uint8_t> uuid_;
+  bool detached_ = false;
+  std::optional<CK_USER_TYPE> login_;
+  soft::SealedStore sealed_;
+
+  soft::ObjectCache token_objects_;
+  soft::ObjectCache session_objects_;
+  // Public objects loaded without their sealed attributes (logged out), and objects whose
+  // sealed attributes failed to authenticate.
+  std::unordered_set<ObjectId> withheld_;
+  std::unordered_set<ObjectId> corrupt_;
+  bool loaded_ = false;
+  int64_t seen_data_version_ = -1;
+  int64_t seen_generation_ = -1;
+  ObjectId next_session_id_ = 1;
+
+  std::unordered_map<ObjectId, std::shared_ptr<const KeyMaterial>> keys_;
+};
+
+}  // namespace p11

@@ -1,0 +1,128 @@
+// SoftToken: the key cache, cryptographic operations, key generation and random numbers
+// (PKCS#11 3.1 §5.8–5.15: C_*Init for sign/verify/encrypt/decrypt, C_GenerateKey,
+// C_GenerateKeyPair, C_SeedRandom, C_GenerateRandom).
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "mechanisms/keys.h"
+#include "mechanisms/ossl/error.h"
+#include "token/attribute_policy.h"
+#include "token/soft/soft_token.h"
+
+namespace p11 {
+namespace {
+
+Result<void> CheckKeySize(const Mechanism& mechanism, const KeyMaterial& key) {
+  const CK_MECHANISM_INFO& info = mechanism.info();
+  if (info.ulMaxKeySize == 0) return Ok();  // the mechanism states no range
+  if (key.size < info.ulMinKeySize || key.size > info.ulMaxKeySize) {
+    return Fail(CKR_KEY_SIZE_RANGE, "key size");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+// The ready key for `id`: from the cache, or built once from the object. Building (decoding
+// and checking the key) runs without the token lock; the result is cached only if the object
+// did not change meanwhile.
+Result<std::shared_ptr<const KeyMaterial>> SoftToken::KeyFor(const Mechanism& mechanism,
+                                                             ObjectId id) {
+  std::shared_ptr<const Object> object;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<std::shared_ptr<const Object>> found = Find_inlock(id);
+    if (!found.ok()) {
+      if (found.rv() == CKR_OBJECT_HANDLE_INVALID) return Fail(CKR_KEY_HANDLE_INVALID, "key");
+      return found.error();
+    }
+    if (withheld_.count(id) != 0) return Fail(CKR_USER_NOT_LOGGED_IN, "sealed key");
+    auto cached = keys_.find(id);
+    if (cached != keys_.end()) {
+      P11_TRY(CheckKeySize(mechanism, *cached->second));
+      return cached->second;
+    }
+    object = std::move(found).value();
+  }
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, MakeKeyMaterial(*object));
+  key_material_builds_.fetch_add(1);
+  P11_TRY(CheckKeySize(mechanism, *material));
+  std::lock_guard<std::mutex> lock(mutex_);
+  bool same =
+      IsSessionId(id) ? session_objects_.Get(id) == object : token_objects_.Get(id) == object;
+  if (same) keys_.emplace(id, material);
+  return material;
+}
+
+Result<std::unique_ptr<SignOperation>> SoftToken::BeginSign(const Mechanism& mechanism,
+                                                            ByteView param, ObjectId key) {
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, KeyFor(mechanism, key));
+  return mechanism.BeginSign(param, *material);
+}
+
+Result<std::unique_ptr<VerifyOperation>> SoftToken::BeginVerify(const Mechanism& mechanism,
+                                                                ByteView param, ObjectId key) {
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, KeyFor(mechanism, key));
+  return mechanism.BeginVerify(param, *material);
+}
+
+Result<std::unique_ptr<CipherOperation>> SoftToken::BeginEncrypt(const Mechanism& mechanism,
+                                                                 ByteView param, ObjectId key) {
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, KeyFor(mechanism, key));
+  return mechanism.BeginEncrypt(param, *material);
+}
+
+Result<std::unique_ptr<CipherOperation>> SoftToken::BeginDecrypt(const Mechanism& mechanism,
+                                                                 ByteView param, ObjectId key) {
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, KeyFor(mechanism, key));
+  return mechanism.BeginDecrypt(param, *material);
+}
+
+// The slot layer applied policy::NewObject; the token-derived attributes (CKA_LOCAL,
+// CKA_KEY_GEN_MECHANISM, CKA_ALWAYS_SENSITIVE, CKA_NEVER_EXTRACTABLE) are set here, after
+// the values exist and before the key is stored.
+Result<ObjectId> SoftToken::GenerateKey(const Mechanism& mechanism, ByteView param, Object key) {
+  P11_TRY(mechanism.GenerateKey(param, key));
+  policy::FinishKey(key, policy::Origin::kGenerate, mechanism.type());
+  std::vector<Object> one;
+  one.push_back(std::move(key));
+  P11_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, StoreAll(std::move(one)));
+  return ids.front();
+}
+
+Result<std::pair<ObjectId, ObjectId>> SoftToken::GenerateKeyPair(const Mechanism& mechanism,
+                                                                 ByteView param, Object pub,
+                                                                 Object priv) {
+  P11_TRY(mechanism.GenerateKeyPair(param, pub, priv));
+  policy::FinishKey(pub, policy::Origin::kGeneratePublic, mechanism.type());
+  policy::FinishKey(priv, policy::Origin::kGeneratePrivate, mechanism.type());
+  std::vector<Object> pair;
+  pair.push_back(std::move(pub));
+  pair.push_back(std::move(priv));
+  // One transaction for both halves: a failure stores neither.
+  P11_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, StoreAll(std::move(pair)));
+  return std::make_pair(ids[0], ids[1]);
+}
+
+Result<void> SoftToken::GenerateRandom(std::span<uint8_t> out) {
+  while (!out.empty()) {
+    size_t chunk = std::min<size_t>(out.size(), std::numeric_limits<int>::max());
+    if (RAND_bytes(out.data(), static_cast<int>(chunk)) != 1) {
+      return ossl::ToError(CKR_FUNCTION_FAILED, "RAND_bytes");
+    }
+    out = out.subspan(chunk);
+  }
+  return Ok();
+}
+
+// OpenSSL's DRBG reseeds itself from the OS; extra input is mixed in (RAND_add with no
+// entropy credited), which cannot make it weaker.
+Result<void> SoftToken::SeedRandom(ByteView seed) {
+  size_t len = std::min<size_t>(seed.size(), std::numeric_limits<int>::max());
+  if (len != 0) RAND_add(seed.data(), static_cast<int>(len), 0.0);
+  return Ok();
+}
+
+}  // namespace p11

@@ -1,0 +1,225 @@
+// SoftToken: object storage, the object cache and its reload, and search (PKCS#11 3.1 §5.7
+// object management: C_CreateObject, C_DestroyObject, C_GetAttributeValue,
+// C_SetAttributeValue, C_FindObjects).
+#include <algorithm>
+
+#include "common/log.h"
+#include "mechanisms/keys.h"
+#include "token/attribute_policy.h"
+#include "token/soft/object_rows.h"
+#include "token/soft/soft_crypto.h"
+#include "token/soft/soft_token.h"
+#include "token/soft/token_rows.h"
+
+namespace p11 {
+namespace {
+
+constexpr size_t kUniqueIdBytes = 16;
+
+bool IsKeyClass(CK_OBJECT_CLASS object_class) {
+  return object_class == CKO_PUBLIC_KEY || object_class == CKO_PRIVATE_KEY ||
+         object_class == CKO_SECRET_KEY;
+}
+
+}  // namespace
+
+// Reloads the token's objects when another process committed a change to this token. The
+// cheap check (data_version, per connection) runs on every call; the token row's generation
+// tells whether the change concerned this token. A reload reads every object of the token:
+// simple and correct; loading only changed rows is a later optimisation.
+Result<void> SoftToken::Sync_inlock() {
+  if (detached_ || row_id_ == 0) return Ok();
+  std::vector<soft::ObjectRow> rows;
+  int64_t generation = 0;
+  {
+    P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kRead));
+    P11_ASSIGN_OR_RETURN(int64_t version, txn.DataVersion());
+    if (loaded_ && version == seen_data_version_) return Ok();
+    P11_ASSIGN_OR_RETURN(std::optional<int64_t> current, soft::ReadGeneration(txn, row_id_));
+    if (!current) {  // deleted by another process
+      detached_ = true;
+      Forget_inlock();
+      session_objects_.Clear();
+      return Ok();
+    }
+    seen_data_version_ = version;
+    if (loaded_ && *current == seen_generation_) return Ok();
+    P11_ASSIGN_OR_RETURN(rows, soft::LoadObjects(txn, row_id_, sealed_.unlocked()));
+    generation = *current;
+  }  // the connection is free again before the decryption work
+  Rebuild_inlock(std::move(rows));
+  seen_generation_ = generation;
+  loaded_ = true;
+  return Ok();
+}
+
+void SoftToken::Rebuild_inlock(std::vector<soft::ObjectRow> rows) {
+  token_objects_.Clear();
+  withheld_.clear();
+  corrupt_.clear();
+  std::erase_if(keys_, [](const auto& entry) { return !IsSessionId(entry.first); });
+  for (soft::ObjectRow& row : rows) {
+    Result<soft::Unsealed> unsealed = sealed_.Unseal(row);
+    if (!unsealed.ok()) {
+      corrupt_.insert(row.id);
+      continue;
+    }
+    if (unsealed->withheld) withheld_.insert(row.id);
+    token_objects_.Put(row.id, std::make_shared<const Object>(std::move(unsealed->object)));
+  }
+}
+
+// Private objects are reachable only while the user is logged in (PKCS#11 3.1 §4.4).
+bool SoftToken::Visible_inlock(const Object& object) const {
+  return !object.IsPrivate() || login_ == CKU_USER;
+}
+
+Result<std::shared_ptr<const Object>> SoftToken::Find_inlock(ObjectId id) {
+  std::shared_ptr<const Object> object;
+  if (IsSessionId(id)) {
+    object = session_objects_.Get(id);
+  } else {
+    P11_TRY(Sync_inlock());
+    if (corrupt_.count(id) != 0) return Fail(CKR_DEVICE_ERROR, "object fails authentication");
+    object = token_objects_.Get(id);
+  }
+  if (object == nullptr || !Visible_inlock(*object)) {
+    return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
+  }
+  return object;
+}
+
+Result<ObjectId> SoftToken::Insert_inlock(Transaction& txn, const Object& object) {
+  P11_ASSIGN_OR_RETURN(soft::ObjectHeader header, sealed_.Header(object));
+  P11_ASSIGN_OR_RETURN(ObjectId id, soft::InsertObjectRow(txn, row_id_, header));
+  P11_ASSIGN_OR_RETURN(std::vector<soft::AttrRow> rows, sealed_.Seal(id, object));
+  P11_TRY(soft::WriteAttributes(txn, id, rows));
+  return id;
+}
+
+// Commits a change to the token's objects. If the generation moved by more than our own
+// step, another process changed the token too, and the cache must reload.
+Result<void> SoftToken::CommitChange_inlock(Transaction& txn) {
+  P11_ASSIGN_OR_RETURN(std::optional<int64_t> generation, soft::BumpGeneration(txn, row_id_));
+  if (!generation) return Fail(CKR_TOKEN_NOT_PRESENT, "token deleted elsewhere");
+  P11_TRY(txn.Commit());
+  if (loaded_ && *generation == seen_generation_ + 1) {
+    seen_generation_ = *generation;
+  } else {
+    loaded_ = false;
+  }
+  return Ok();
+}
+
+Result<std::vector<ObjectId>> SoftToken::StoreAll(std::vector<Object> objects) {
+  for (Object& object : objects) {
+    if (!object.Has(CKA_CLASS)) return Fail(CKR_TEMPLATE_INCOMPLETE, "object class");
+    object.SetBool(CKA_PRIVATE, object.IsPrivate());
+    object.SetBool(CKA_TOKEN, object.IsTokenObject());
+    // CKA_UNIQUE_ID (PKCS#11 3.0) is the token's to assign, once, at creation.
+    if (!object.Has(CKA_UNIQUE_ID)) {
+      P11_ASSIGN_OR_RETURN(std::vector<uint8_t> unique, soft::RandomBytes(kUniqueIdBytes));
+      object.Set(CKA_UNIQUE_ID, AsBytes(soft::Hex(unique)));
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<ObjectId> ids(objects.size());
+  bool any_token = std::any_of(objects.begin(), objects.end(),
+                               [](const Object& o) { return o.IsTokenObject(); });
+  if (any_token) {
+    P11_TRY(RequireRow_inlock());
+    P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
+    for (size_t i = 0; i < objects.size(); ++i) {
+      if (objects[i].IsTokenObject()) {
+        P11_ASSIGN_OR_RETURN(ids[i], Insert_inlock(txn, objects[i]));
+      }
+    }
+    P11_TRY(CommitChange_inlock(txn));
+  }
+  for (size_t i = 0; i < objects.size(); ++i) {
+    auto object = std::make_shared<const Object>(std::move(objects[i]));
+    if (object->IsTokenObject()) {
+      if (loaded_) token_objects_.Put(ids[i], std::move(object));
+    } else {
+      ids[i] = kSessionObjectBit | next_session_id_++;
+      session_objects_.Put(ids[i], std::move(object));
+    }
+  }
+  return ids;
+}
+
+Result<ObjectId> SoftToken::CreateObject(Object object) {
+  // Imported keys: check the values form a key and add what consumers read (§4.8–4.10).
+  if (IsKeyClass(object.Class())) P11_TRY(CompleteKeyObject(object));
+  std::vector<Object> one;
+  one.push_back(std::move(object));
+  P11_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, StoreAll(std::move(one)));
+  return ids.front();
+}
+
+Result<std::shared_ptr<const Object>> SoftToken::GetObject(ObjectId id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return Find_inlock(id);
+}
+
+Result<void> SoftToken::UpdateObject(ObjectId id, Object object) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> current, Find_inlock(id));
+  if (object.IsTokenObject() != current->IsTokenObject()) {
+    return Fail(CKR_ATTRIBUTE_READ_ONLY, "CKA_TOKEN");
+  }
+  object.SetBool(CKA_PRIVATE, object.IsPrivate());
+  keys_.erase(id);
+  if (IsSessionId(id)) {
+    session_objects_.Put(id, std::make_shared<const Object>(std::move(object)));
+    return Ok();
+  }
+  // Written back without the sealed values it was loaded without, the key would lose them.
+  if (withheld_.count(id) != 0) return Fail(CKR_USER_NOT_LOGGED_IN, "sealed attributes");
+  P11_ASSIGN_OR_RETURN(soft::ObjectHeader header, sealed_.Header(object));
+  P11_ASSIGN_OR_RETURN(std::vector<soft::AttrRow> rows, sealed_.Seal(id, object));
+  P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
+  P11_ASSIGN_OR_RETURN(bool found, soft::UpdateObjectRow(txn, row_id_, id, header));
+  if (!found) return Fail(CKR_OBJECT_HANDLE_INVALID, "object deleted elsewhere");
+  P11_TRY(soft::WriteAttributes(txn, id, rows));
+  P11_TRY(CommitChange_inlock(txn));
+  if (loaded_) token_objects_.Put(id, std::make_shared<const Object>(std::move(object)));
+  return Ok();
+}
+
+Result<void> SoftToken::DestroyObject(ObjectId id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  keys_.erase(id);
+  if (IsSessionId(id)) {
+    if (session_objects_.Get(id) == nullptr) return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
+    session_objects_.Erase(id);
+    return Ok();
+  }
+  P11_TRY(RequireRow_inlock());
+  P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
+  P11_ASSIGN_OR_RETURN(bool found, soft::DeleteObjectRow(txn, row_id_, id));
+  if (!found) return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
+  P11_TRY(CommitChange_inlock(txn));
+  token_objects_.Erase(id);
+  withheld_.erase(id);
+  corrupt_.erase(id);
+  return Ok();
+}
+
+Result<std::vector<ObjectId>> SoftToken::FindObjects(std::span<const TemplateAttr> match) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  P11_TRY(Sync_inlock());
+  // A damaged object might be one the caller is looking for: report, never skip silently.
+  if (!corrupt_.empty()) return Fail(CKR_DEVICE_ERROR, "objects fail authentication");
+  std::vector<ObjectId> found;
+  for (const soft::ObjectCache* cache : {&token_objects_, &session_objects_}) {
+    for (ObjectId id : cache->Candidates(match)) {
+      std::shared_ptr<const Object> object = cache->Get(id);
+      if (Visible_inlock(*object) && policy::Matches(*object, match)) found.push_back(id);
+    }
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+}  // namespace p11

@@ -1,0 +1,193 @@
+#include "token/soft/sqlite_db.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/log.h"
+
+namespace p11 {
+namespace {
+
+// mkdir -p for the parent directories of `path`: new ones get mode 0700, existing ones are
+// left as the user made them.
+Result<void> MakeParentDirs(const std::string& path) {
+  for (size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
+    std::string dir = path.substr(0, pos);
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      P11_LOG(kError, "store: cannot create directory %s (errno %d)", dir.c_str(), errno);
+      return Fail(CKR_DEVICE_ERROR, "store directory");
+    }
+  }
+  return Ok();
+}
+
+// SQLite would create the file with the umask's mode; a key store must be owner-only, and the
+// -wal/-shm files SQLite creates later copy the database file's mode.
+Result<void> CreateFileOwnerOnly(const std::string& path) {
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    P11_LOG(kError, "store: cannot open %s (errno %d)", path.c_str(), errno);
+    return Fail(CKR_DEVICE_ERROR, "store file");
+  }
+  close(fd);
+  return Ok();
+}
+
+}  // namespace
+
+Error SqliteError(int rc, const char* where) {
+  P11_LOG(kError, "sqlite %s: %s (%d)", where, sqlite3_errstr(rc), rc);
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return Fail(CKR_DEVICE_MEMORY, where);
+    case SQLITE_NOMEM:
+      return Fail(CKR_HOST_MEMORY, where);
+    case SQLITE_IOERR:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_PROTOCOL:
+      return Fail(CKR_DEVICE_ERROR, where);
+    default:
+      return Fail(CKR_GENERAL_ERROR, where);
+  }
+}
+
+Statement::~Statement() {
+  if (stmt_ == nullptr) return;
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  Note(sqlite3_bind_int64(stmt_, index, value));
+  return *this;
+}
+
+Statement& Statement::Bind(int index, ByteView value) {
+  // A zero-length blob must stay a blob: binding a NULL pointer would store SQL NULL.
+  if (value.empty()) {
+    Note(sqlite3_bind_zeroblob(stmt_, index, 0));
+  } else {
+    Note(sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT));
+  }
+  return *this;
+}
+
+Statement& Statement::BindText(int index, std::string_view value) {
+  Note(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  Note(sqlite3_bind_null(stmt_, index));
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  if (bind_rc_ != SQLITE_OK) return SqliteError(bind_rc_, "bind");
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(rc, "step");
+}
+
+Result<void> Statement::Run() {
+  P11_ASSIGN_OR_RETURN(bool row, Step());
+  (void)row;
+  return Ok();
+}
+
+ByteView Statement::Blob(int column) const {
+  const void* p = sqlite3_column_blob(stmt_, column);
+  int n = sqlite3_column_bytes(stmt_, column);
+  return ByteView(static_cast<const uint8_t*>(p), p ? static_cast<size_t>(n) : 0);
+}
+
+std::string_view Statement::Text(int column) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, column);
+  int n = sqlite3_column_bytes(stmt_, column);
+  return p ? std::string_view(reinterpret_cast<const char*>(p), n) : std::string_view();
+}
+
+Result<std::shared_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int busy_timeout_ms) {
+  if (path.empty()) return Fail(CKR_GENERAL_ERROR, "store path");
+  P11_TRY(MakeParentDirs(path));
+  P11_TRY(CreateFileOwnerOnly(path));
+  sqlite3* raw = nullptr;
+  int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  std::shared_ptr<SqliteDb> db(new SqliteDb(raw, path));  // owns raw even on failure
+  if (rc != SQLITE_OK) return SqliteError(rc, "open");
+  sqlite3_busy_timeout(raw, busy_timeout_ms);
+  std::unique_lock<std::mutex> lock(db->mutex_);
+  // WAL lets readers in other processes proceed during a write; FULL sync makes a committed
+  // PIN failure count durable before the caller hears CKR_PIN_INCORRECT.
+  P11_TRY(db->Exec_inlock("PRAGMA journal_mode=WAL"));
+  P11_TRY(db->Exec_inlock("PRAGMA synchronous=FULL"));
+  P11_TRY(db->Exec_inlock("PRAGMA foreign_keys=ON"));
+  return db;
+}
+
+SqliteDb::~SqliteDb() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+Result<Statement> SqliteDb::Prepare_inlock(std::string_view sql) {
+  std::string key(sql);
+  auto it = statements_.find(key);
+  if (it != statements_.end()) return Statement(it->second);
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(rc, "prepare");
+  statements_.emplace(std::move(key), stmt);
+  return Statement(stmt);
+}
+
+Result<void> SqliteDb::Exec_inlock(const char* sql) {
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(rc, "exec");
+  return Ok();
+}
+
+Result<Transaction> Transaction::Begin(SqliteDb& db, Mode mode) {
+  std::unique_lock<std::mutex> lock(db.mutex_);
+  P11_TRY(db.Exec_inlock(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
+  return Transaction(db, std::move(lock));
+}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : db_(other.db_), lock_(std::move(other.lock_)), open_(std::exchange(other.open_, false)) {}
+
+Transaction::~Transaction() {
+  if (open_ && lock_.owns_lock()) {
+    if (!db_->Exec_inlock("ROLLBACK").ok()) P11_LOG(kWarn, "sqlite: rollback failed");
+  }
+}
+
+Result<void> Transaction::Commit() {
+  Result<void> done = db_->Exec_inlock("COMMIT");
+  if (!done.ok()) return done;  // the destructor rolls back
+  open_ = false;
+  return Ok();
+}
+
+Result<int64_t> Transaction::DataVersion() {
+  P11_ASSIGN_OR_RETURN(Statement stmt, Prepare("PRAGMA data_version"));
+  P11_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Fail(CKR_GENERAL_ERROR, "data_version");
+  return stmt.Int(0);
+}
+
+}  // namespace p11

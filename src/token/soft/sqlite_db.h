@@ -1,0 +1,120 @@
+// SqliteDb: one SQLite connection to the token store, with a cache of prepared statements and
+// RAII transactions. Every access to the connection happens inside a Transaction, which holds
+// the connection's mutex for its whole life, so threads never interleave statements and a
+// writer's BEGIN IMMEDIATE … COMMIT is atomic for the other processes too.
+// SQLite failures become CK_RVs here, logged by result code only (never values).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "common/result.h"
+#include "common/secure_buffer.h"
+
+namespace p11 {
+
+// Maps an SQLite result code: I/O, corruption, busy → CKR_DEVICE_ERROR; SQLITE_FULL →
+// CKR_DEVICE_MEMORY; SQLITE_NOMEM → CKR_HOST_MEMORY; anything else → CKR_GENERAL_ERROR.
+Error SqliteError(int rc, const char* where);
+
+// A cached prepared statement, borrowed for one use: reset and unbound when it goes away.
+// Column accessors are valid until the next Step().
+class Statement {
+ public:
+  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  Statement(Statement&& other) noexcept
+      : stmt_(std::exchange(other.stmt_, nullptr)), bind_rc_(other.bind_rc_) {}
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  ~Statement();
+
+  // Parameters are 1-based, as in SQLite.
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, ByteView value);
+  Statement& BindText(int index, std::string_view value);
+  Statement& BindNull(int index);
+
+  // true: a row is ready; false: the statement is done.
+  Result<bool> Step();
+  // Runs a statement that returns no rows.
+  Result<void> Run();
+
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  ByteView Blob(int column) const;
+  std::string_view Text(int column) const;
+
+ private:
+  void Note(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+
+  sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;  // the first failed bind, reported by Step()
+};
+
+class Transaction;
+
+class SqliteDb {
+ public:
+  // Opens (creating the file with mode 0600 and missing directories with mode 0700) the
+  // database at `path` in WAL mode with foreign keys on and the given busy timeout.
+  static Result<std::shared_ptr<SqliteDb>> Open(const std::string& path, int busy_timeout_ms);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  friend class Transaction;
+  SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+  // Callers hold mutex_ (through a Transaction).
+  Result<Statement> Prepare_inlock(std::string_view sql);
+  Result<void> Exec_inlock(const char* sql);
+
+  sqlite3* db_;
+  std::string path_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+// Holds the connection for one unit of work. kRead is a deferred BEGIN (a consistent
+// snapshot); kWrite is BEGIN IMMEDIATE (takes the write lock up front, waiting up to the busy
+// timeout). Without Commit() the destructor rolls back, so an early error return leaves no
+// partial change.
+class Transaction {
+ public:
+  enum class Mode { kRead, kWrite };
+
+  static Result<Transaction> Begin(SqliteDb& db, Mode mode);
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+
+  Result<Statement> Prepare(std::string_view sql) { return db_->Prepare_inlock(sql); }
+  Result<void> Exec(const char* sql) { return db_->Exec_inlock(sql); }
+  Result<void> Commit();
+
+  int64_t LastInsertRowid() const { return sqlite3_last_insert_rowid(db_->db_); }
+  int Changes() const { return sqlite3_changes(db_->db_); }
+  // PRAGMA data_version: changes when another connection (another process) commits.
+  Result<int64_t> DataVersion();
+
+ private:
+  Transaction(SqliteDb& db, std::unique_lock<std::mutex> lock) : db_(&db), lock_(std::move(lock)) {}
+
+  SqliteDb* db_;
+  std::unique_lock<std::mutex> lock_;
+  bool open_ = true;
+};
+
+}  // namespace p11

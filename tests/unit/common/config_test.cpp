@@ -1,0 +1,73 @@
+#include "common/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace p11 {
+namespace {
+
+TEST(ConfigTest, EmptyTextGivesDocumentedDefaults) {
+  Result<Config> c = Config::Parse("");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->pin_max_failures, 10u);
+  EXPECT_EQ(c->pin_min_length, 4u);
+  EXPECT_EQ(c->pin_max_length, 255u);
+  EXPECT_NE(c->store_path.find("arca/tokens.sqlite"), std::string::npos);
+}
+
+TEST(ConfigTest, ReadsEveryKey) {
+  Result<Config> c = Config::Parse(
+      "[store]\npath = /tmp/x.sqlite\nbusy_timeout_ms = 500\n"
+      "[pin]\nmax_failures = 3\nmin_length = 6\nmax_length = 64\nkdf_iterations = 2000\n"
+      "[firmware]\nsocket = /tmp/fw.sock\n");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->store_path, "/tmp/x.sqlite");
+  EXPECT_EQ(c->busy_timeout_ms, 500);
+  EXPECT_EQ(c->pin_max_failures, 3u);
+  EXPECT_EQ(c->pin_min_length, 6u);
+  EXPECT_EQ(c->pin_max_length, 64u);
+  EXPECT_EQ(c->pin_kdf_iterations, 2000u);
+  EXPECT_EQ(c->firmware_socket, "/tmp/fw.sock");
+}
+
+TEST(ConfigTest, RejectsUnknownKeysAndBadValues) {
+  EXPECT_FALSE(Config::Parse("[pin]\nmax_falures = 3\n").ok());
+  EXPECT_FALSE(Config::Parse("[pin]\nmax_failures = -1\n").ok());
+  EXPECT_FALSE(Config::Parse("[pin]\nmax_failures = 0\n").ok());
+  EXPECT_FALSE(Config::Parse("[pin]\nmax_failures = 3x\n").ok());
+  EXPECT_FALSE(Config::Parse("[pin]\nmin_length = 10\nmax_length = 5\n").ok());
+  EXPECT_FALSE(Config::Parse("[pin]\nkdf_iterations = 10\n").ok());
+  EXPECT_FALSE(Config::Parse("not an ini line\n").ok());
+}
+
+TEST(ConfigTest, EnvironmentOverridesTheFile) {
+  char dir[] = "/tmp/arca-config-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string conf = std::string(dir) + "/arca.conf";
+  FILE* f = std::fopen(conf.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("[store]\npath = /from/file.sqlite\n[pin]\nmax_failures = 4\n", f);
+  std::fclose(f);
+  setenv("ARCA_CONF", conf.c_str(), 1);
+  setenv("ARCA_STORE", "/from/env.sqlite", 1);
+  Result<Config> c = Config::Load();
+  unsetenv("ARCA_STORE");
+  unsetenv("ARCA_CONF");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->store_path, "/from/env.sqlite");
+  EXPECT_EQ(c->pin_max_failures, 4u);
+  EXPECT_EQ(c->source, conf);
+  std::remove(conf.c_str());
+  rmdir(dir);
+}
+
+TEST(ConfigTest, MissingExplicitFileIsAnError) {
+  setenv("ARCA_CONF", "/nonexistent/arca.conf", 1);
+  Result<Config> c = Config::Load();
+  unsetenv("ARCA_CONF");
+  EXPECT_FALSE(c.ok());
+}
+
+}  // namespace
+}  // namespace p11
