@@ -21,4 +21,13 @@ Result<std::shared_ptr<const KeyMaterial>> MakeKeyMaterial(const Object& key);
 // RSA public keys, CKA_EC_POINT on EC private keys, CKA_VALUE_LEN on secret keys.
 Result<void> CompleteKeyObject(Object& key);
 
+// C_WrapKey: what a wrapping mechanism encrypts — a secret key's CKA_VALUE, or a private
+// key's PKCS#8 PrivateKeyInfo (DER). CKR_KEY_NOT_WRAPPABLE for other objects.
+Result<SecureBuffer> EncodeForWrap(const Object& key);
+
+// C_UnwrapKey: the key values of `encoding` added to `key`, whose CKA_CLASS and CKA_KEY_TYPE
+// the template fixed — CKA_VALUE for secret keys, the key-type's private attributes (and
+// public parts) for private keys. CKR_WRAPPED_KEY_INVALID when the bytes are not such a key.
+Result<void> DecodeUnwrapped(ByteView encoding, Object& key);
+
 }  // namespace p11

@@ -27,4 +27,30 @@ Result<void> Mechanism::GenerateKeyPair(ByteView, Object&, Object&) const {
   return Fail(CKR_MECHANISM_INVALID, "generate key pair");
 }
 
+Result<std::unique_ptr<SignOperation>> Mechanism::BeginSignRecover(ByteView,
+                                                                   const KeyMaterial&) const {
+  return Fail(CKR_MECHANISM_INVALID, "sign recover");
+}
+Result<std::unique_ptr<RecoverOperation>> Mechanism::BeginVerifyRecover(ByteView,
+                                                                        const KeyMaterial&) const {
+  return Fail(CKR_MECHANISM_INVALID, "verify recover");
+}
+Result<std::unique_ptr<MessageCipherOperation>> Mechanism::BeginMessageEncrypt(
+    ByteView, const KeyMaterial&) const {
+  return Fail(CKR_MECHANISM_INVALID, "message encrypt");
+}
+Result<std::unique_ptr<MessageCipherOperation>> Mechanism::BeginMessageDecrypt(
+    ByteView, const KeyMaterial&) const {
+  return Fail(CKR_MECHANISM_INVALID, "message decrypt");
+}
+Result<void> Mechanism::Derive(ByteView, const KeyMaterial&, Object&) const {
+  return Fail(CKR_MECHANISM_INVALID, "derive");
+}
+Result<void> Mechanism::Wrap(ByteView, const KeyMaterial&, SecretView, OutBuffer&) const {
+  return Fail(CKR_MECHANISM_INVALID, "wrap");
+}
+Result<SecureBuffer> Mechanism::Unwrap(ByteView, const KeyMaterial&, ByteView) const {
+  return Fail(CKR_MECHANISM_INVALID, "unwrap");
+}
+
 }  // namespace p11

@@ -53,6 +53,28 @@ class Mechanism {
                                                                 const KeyMaterial& key) const;
   virtual Result<std::unique_ptr<CipherOperation>> BeginDecrypt(ByteView param,
                                                                 const KeyMaterial& key) const;
+  // C_SignRecoverInit / C_VerifyRecoverInit (CKF_SIGN_RECOVER / CKF_VERIFY_RECOVER).
+  virtual Result<std::unique_ptr<SignOperation>> BeginSignRecover(ByteView param,
+                                                                  const KeyMaterial& key) const;
+  virtual Result<std::unique_ptr<RecoverOperation>> BeginVerifyRecover(
+      ByteView param, const KeyMaterial& key) const;
+  // C_MessageEncryptInit / C_MessageDecryptInit (CKF_MESSAGE_ENCRYPT / CKF_MESSAGE_DECRYPT).
+  virtual Result<std::unique_ptr<MessageCipherOperation>> BeginMessageEncrypt(
+      ByteView param, const KeyMaterial& key) const;
+  virtual Result<std::unique_ptr<MessageCipherOperation>> BeginMessageDecrypt(
+      ByteView param, const KeyMaterial& key) const;
+  // C_DeriveKey (CKF_DERIVE): `derived` holds the new key's template after policy defaults;
+  // fills CKA_VALUE (and CKA_VALUE_LEN when the template left it out and the mechanism
+  // fixes it). `base` is the base key.
+  virtual Result<void> Derive(ByteView param, const KeyMaterial& base, Object& derived) const;
+  // C_WrapKey (CKF_WRAP): encrypts `key_encoding` — a secret key's value, or a private key's
+  // PKCS#8 PrivateKeyInfo (keys.h EncodeForWrap) — under `wrapping`.
+  virtual Result<void> Wrap(ByteView param, const KeyMaterial& wrapping, SecretView key_encoding,
+                            OutBuffer& out) const;
+  // C_UnwrapKey (CKF_UNWRAP): the key encoding inside `wrapped`. A wrong key, tag or padding
+  // is CKR_WRAPPED_KEY_INVALID (never which check failed).
+  virtual Result<SecureBuffer> Unwrap(ByteView param, const KeyMaterial& unwrapping,
+                                      ByteView wrapped) const;
   // `key` holds the template after policy defaults (CKA_CLASS, CKA_KEY_TYPE, CKA_VALUE_LEN…);
   // fills CKA_VALUE and what derives from it. CKR_TEMPLATE_INCOMPLETE / _INCONSISTENT /
   // CKR_KEY_SIZE_RANGE / CKR_ATTRIBUTE_VALUE_INVALID on a bad template.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "common/out_buffer.h"
 #include "common/result.h"
@@ -19,6 +20,10 @@ namespace p11 {
 class DigestOperation {
  public:
   virtual ~DigestOperation() = default;
+  // A copy of the running state, for C_GetOperationState (CKR_STATE_UNSAVEABLE if none).
+  virtual Result<std::unique_ptr<DigestOperation>> Clone() const {
+    return Fail(CKR_STATE_UNSAVEABLE, "digest state");
+  }
   virtual Result<void> Update(ByteView data) = 0;
   // Adds a secret key's value (C_DigestKey).
   virtual Result<void> UpdateKey(SecretView key) = 0;
@@ -31,6 +36,10 @@ class DigestOperation {
 class SignOperation {
  public:
   virtual ~SignOperation() = default;
+  // A copy of the running state (MACs), for C_GetOperationState.
+  virtual Result<std::unique_ptr<SignOperation>> Clone() const {
+    return Fail(CKR_STATE_UNSAVEABLE, "sign state");
+  }
   virtual Result<void> Update(ByteView data) = 0;
   virtual Result<void> Final(OutBuffer& signature) = 0;
   virtual Result<void> Sign(ByteView data, OutBuffer& signature) = 0;
@@ -53,6 +62,31 @@ class CipherOperation {
   virtual Result<void> Final(OutBuffer& out) = 0;
   // Single-part C_Encrypt / C_Decrypt.
   virtual Result<void> OneShot(ByteView in, OutBuffer& out) = 0;
+};
+
+// C_VerifyRecover: the data recovered from a signature (RSA PKCS#1 v1.5, X.509).
+class RecoverOperation {
+ public:
+  virtual ~RecoverOperation() = default;
+  // CKR_SIGNATURE_INVALID / CKR_SIGNATURE_LEN_RANGE on a bad signature.
+  virtual Result<void> Recover(ByteView signature, OutBuffer& data) = 0;
+};
+
+// The message-based AEAD API of PKCS#11 3.0 (§5.11, C_EncryptMessage …): one object per
+// C_MessageEncryptInit / C_MessageDecryptInit, many messages. Each message brings its own
+// parameter block (CK_GCM_MESSAGE_PARAMS, CK_CCM_MESSAGE_PARAMS,
+// CK_SALSA20_CHACHA20_POLY1305_MSG_PARAMS), given here as the caller's bytes, writable: the
+// token writes a generated IV and, when encrypting, the tag through the pointers it holds.
+class MessageCipherOperation {
+ public:
+  virtual ~MessageCipherOperation() = default;
+  virtual Result<void> Message(std::span<uint8_t> param, ByteView aad, ByteView in,
+                               OutBuffer& out) = 0;
+  // Multi-part form: Begin, then Next for each part; `last` (CKF_END_OF_MESSAGE) finishes
+  // the message (the tag is written / checked then).
+  virtual Result<void> Begin(std::span<uint8_t> param, ByteView aad) = 0;
+  virtual Result<void> Next(std::span<uint8_t> param, ByteView in, OutBuffer& out,
+                            bool last) = 0;
 };
 
 }  // namespace p11

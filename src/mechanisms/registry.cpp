@@ -27,6 +27,13 @@ std::unique_ptr<Registry> BuildDefaultRegistry() {
   RegisterGenericSecret(*registry);
   RegisterRsa(*registry);
   RegisterEc(*registry);
+  RegisterEddsa(*registry);
+  RegisterEcdh(*registry);
+  RegisterCmac(*registry);
+  RegisterAesModes(*registry);
+  RegisterChacha(*registry);
+  RegisterKdf(*registry);
+  RegisterAesWrap(*registry);
   return registry;
 }
 

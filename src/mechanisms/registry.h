@@ -28,6 +28,13 @@ void RegisterAes(Registry& registry);
 void RegisterGenericSecret(Registry& registry);
 void RegisterRsa(Registry& registry);
 void RegisterEc(Registry& registry);
+void RegisterEddsa(Registry& registry);
+void RegisterEcdh(Registry& registry);
+void RegisterCmac(Registry& registry);
+void RegisterAesModes(Registry& registry);
+void RegisterChacha(Registry& registry);
+void RegisterKdf(Registry& registry);
+void RegisterAesWrap(Registry& registry);
 
 // All families: the software token's registry.
 std::unique_ptr<Registry> BuildDefaultRegistry();
