@@ -92,8 +92,8 @@ Prepared ModuleHmac(Provider& provider) {
             }
             uint8_t out[32];
             CK_ULONG out_len = sizeof out;
-            return fn->C_Sign(session, s->input.data(), static_cast<CK_ULONG>(s->input.size()),
-                              out, &out_len);
+            return fn->C_Sign(session, s->input.data(), static_cast<CK_ULONG>(s->input.size()), out,
+                              &out_len);
           }),
           "", s};
 }

@@ -63,11 +63,11 @@ CK_RV GenerateOnce(KeygenState& s, std::vector<CK_OBJECT_HANDLE>& made) {
   KeySpec& spec = *s.spec;
   CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE;
   CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
-  CK_RV rv = s.pair ? fn->C_GenerateKeyPair(session, &spec.mechanism, spec.pub.data(),
-                                            spec.pub.size(), spec.priv.data(),
-                                            spec.priv.size(), &pub, &priv)
-                    : fn->C_GenerateKey(session, &spec.mechanism, spec.priv.data(),
-                                        spec.priv.size(), &priv);
+  CK_RV rv =
+      s.pair
+          ? fn->C_GenerateKeyPair(session, &spec.mechanism, spec.pub.data(), spec.pub.size(),
+                                  spec.priv.data(), spec.priv.size(), &pub, &priv)
+          : fn->C_GenerateKey(session, &spec.mechanism, spec.priv.data(), spec.priv.size(), &priv);
   if (pub != CK_INVALID_HANDLE) made.push_back(pub);
   if (priv != CK_INVALID_HANDLE) made.push_back(priv);
   return rv;
@@ -96,8 +96,8 @@ void KeygenBody(KeygenState& s, benchmark::State& state) {
 }
 
 Prepared ModuleKeygen(Provider& provider, const KeygenRow& row) {
-  if (!provider.Supports(row.mechanism, row.kind == KeyKind::kAes256 ? CKF_GENERATE
-                                                                     : CKF_GENERATE_KEY_PAIR)) {
+  if (!provider.Supports(row.mechanism,
+                         row.kind == KeyKind::kAes256 ? CKF_GENERATE : CKF_GENERATE_KEY_PAIR)) {
     return Prepared::NotApplicable(std::string("n/a (") + row.mechanism_name + ")");
   }
   auto s = std::make_shared<KeygenState>();

@@ -100,7 +100,8 @@ CK_RV SignOnce(SignState& s, int thread, Bytes& out, CK_ULONG* out_len) {
 
 Prepared ModuleSign(Provider& provider, SignKind kind, int threads) {
   auto state = PrepareSignState(provider, kind, threads, CKF_SIGN);
-  if (!state) return Prepared::NotApplicable(std::string("n/a (") + RowOf(kind).mechanism_name + ")");
+  if (!state)
+    return Prepared::NotApplicable(std::string("n/a (") + RowOf(kind).mechanism_name + ")");
   return {Loop([state](int thread) {
             CK_ULONG len = 0;
             return SignOnce(*state, thread, state->fixture->buffer(thread), &len);
@@ -110,7 +111,8 @@ Prepared ModuleSign(Provider& provider, SignKind kind, int threads) {
 
 Prepared ModuleVerify(Provider& provider, SignKind kind) {
   auto state = PrepareSignState(provider, kind, 1, CKF_SIGN | CKF_VERIFY);
-  if (!state) return Prepared::NotApplicable(std::string("n/a (") + RowOf(kind).mechanism_name + ")");
+  if (!state)
+    return Prepared::NotApplicable(std::string("n/a (") + RowOf(kind).mechanism_name + ")");
   CK_ULONG len = 0;
   CheckRv(SignOnce(*state, 0, state->fixture->buffer(0), &len), "C_Sign");
   state->signature.assign(state->fixture->buffer(0).begin(),
@@ -121,8 +123,7 @@ Prepared ModuleVerify(Provider& provider, SignKind kind) {
             CK_RV rv = fn->C_VerifyInit(session, &state->mechanism, state->keys.pub);
             if (rv != CKR_OK) return rv;
             return fn->C_Verify(session, state->input.data(),
-                                static_cast<CK_ULONG>(state->input.size()),
-                                state->signature.data(),
+                                static_cast<CK_ULONG>(state->input.size()), state->signature.data(),
                                 static_cast<CK_ULONG>(state->signature.size()));
           }),
           "", state};

@@ -15,7 +15,7 @@ namespace bench {
 // `op(thread_index)` returns CKR_OK or the failing return value; it must be safe to call
 // concurrently for distinct thread indexes (each thread owns its session or context).
 inline std::function<void(benchmark::State&)> Loop(std::function<CK_RV(int)> op,
-                                                  int64_t bytes_per_op = 0) {
+                                                   int64_t bytes_per_op = 0) {
   return [op = std::move(op), bytes_per_op](benchmark::State& state) {
     const int thread = state.thread_index();
     for (auto _ : state) {

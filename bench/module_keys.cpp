@@ -86,17 +86,17 @@ std::unique_ptr<KeySpec> HmacKeySpec(bool token) {
 
 KeyPair GenerateKeyPair(Provider& provider, CK_SESSION_HANDLE session, KeySpec& spec) {
   KeyPair pair;
-  CheckRv(provider.fn()->C_GenerateKeyPair(session, &spec.mechanism, spec.pub.data(),
-                                           spec.pub.size(), spec.priv.data(), spec.priv.size(),
-                                           &pair.pub, &pair.priv),
-          "C_GenerateKeyPair");
+  CheckRv(
+      provider.fn()->C_GenerateKeyPair(session, &spec.mechanism, spec.pub.data(), spec.pub.size(),
+                                       spec.priv.data(), spec.priv.size(), &pair.pub, &pair.priv),
+      "C_GenerateKeyPair");
   return pair;
 }
 
 CK_OBJECT_HANDLE GenerateKey(Provider& provider, CK_SESSION_HANDLE session, KeySpec& spec) {
   CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
-  CheckRv(provider.fn()->C_GenerateKey(session, &spec.mechanism, spec.priv.data(),
-                                       spec.priv.size(), &key),
+  CheckRv(provider.fn()->C_GenerateKey(session, &spec.mechanism, spec.priv.data(), spec.priv.size(),
+                                       &key),
           "C_GenerateKey");
   return key;
 }

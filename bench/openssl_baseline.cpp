@@ -96,7 +96,9 @@ Prepared OpensslKeygen(KeyKind kind) {
       return RAND_priv_bytes(key, sizeof key) == 1 ? CKR_OK : kFailed;
     })};
   }
-  const char* name = kind == KeyKind::kEcP256 ? "EC" : kind == KeyKind::kRsa2048 ? "RSA" : "ED25519";
+  const char* name = kind == KeyKind::kEcP256    ? "EC"
+                     : kind == KeyKind::kRsa2048 ? "RSA"
+                                                 : "ED25519";
   std::shared_ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, name, nullptr),
                                     EVP_PKEY_CTX_free);
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1) throw BenchError("EVP_PKEY_keygen_init");
@@ -184,8 +186,8 @@ Prepared OpensslHmacSha256() {
   return {Loop([mac, input](int) {
     static const uint8_t kKey[32] = {7, 8, 9};
     char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_END};
     MacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
     uint8_t out[EVP_MAX_MD_SIZE];
     size_t out_len = 0;

@@ -9,9 +9,9 @@
 
 namespace bench {
 
-inline constexpr size_t kHashLen = 32;         // a SHA-256 hash, signed as is
-inline constexpr size_t kMessageLen = 1024;    // messages hashed inside the mechanism
-inline constexpr size_t kBulkLen = 1 << 20;    // cipher and digest throughput payload
+inline constexpr size_t kHashLen = 32;       // a SHA-256 hash, signed as is
+inline constexpr size_t kMessageLen = 1024;  // messages hashed inside the mechanism
+inline constexpr size_t kBulkLen = 1 << 20;  // cipher and digest throughput payload
 inline constexpr size_t kRandomLen = 32;
 
 enum class KeyKind { kEcP256, kRsa2048, kEd25519, kAes256 };

@@ -1,7 +1,7 @@
 #include "options.h"
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
@@ -20,7 +20,7 @@ constexpr char kUsage[] =
     "  --min-time SECONDS      measuring time per case and provider (default 1.5)\n"
     "  --rounds N              alternated rounds per case, median reported (default 3)\n"
     "  --objects N,N,...       token objects for the lookup cases (default 1000,10000,100000)\n"
-    "  --softhsm-max-objects N largest lookup population tried on SoftHSMv2 (default 10000)\n"
+    "  --softhsm-max-objects N largest lookup population tried on SoftHSMv2 (default 1000)\n"
     "  --batch N               token objects created/destroyed per iteration (default 1000)\n"
     "  --markdown FILE         also write the result table to FILE\n"
     "  --quick                 smoke run: a fraction of a second per case, small sizes\n"
@@ -68,8 +68,8 @@ bool ApplyValue(Options& o, std::string_view name, const char* value) {
 void ApplyQuick(Options& o) {
   o.min_time = 0.02;
   o.rounds = 1;
-  o.populations = {200};
-  o.object_batch = 20;
+  o.populations = {50};
+  o.object_batch = 10;
 }
 
 }  // namespace
@@ -101,6 +101,8 @@ std::optional<Options> ParseOptions(int argc, char** argv, int* status) {
     }
   }
   if (o.min_time <= 0) o.min_time = 0.01;
+  // The lookup populations only ever grow, so they must be measured smallest first.
+  std::sort(o.populations.begin(), o.populations.end());
   return o;
 }
 

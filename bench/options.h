@@ -19,9 +19,9 @@ struct Options {
   bool list_only = false;    // print the case ids and exit
   // Token objects present for the lookup-by-label cases.
   std::vector<size_t> populations = {1000, 10000, 100000};
-  size_t softhsm_max_objects = 10000;  // SoftHSMv2 populates slowly: larger sizes are n/a
-  size_t object_batch = 1000;          // token objects created/destroyed per iteration
-  std::string markdown_path;           // also write the table here
+  size_t softhsm_max_objects = 1000;  // SoftHSMv2 populates slowly: larger sizes are n/a
+  size_t object_batch = 1000;         // token objects created/destroyed per iteration
+  std::string markdown_path;          // also write the table here
 };
 
 // Parses argv; on error or --help prints usage and returns nullopt (exit code in *status).

@@ -36,8 +36,7 @@ std::string PaddedLabel(const std::string& label) {
 void CheckRv(CK_RV rv, const char* what) {
   if (rv == CKR_OK) return;
   char text[160];
-  std::snprintf(text, sizeof text, "%s failed: CK_RV 0x%lx", what,
-                static_cast<unsigned long>(rv));
+  std::snprintf(text, sizeof text, "%s failed: CK_RV 0x%lx", what, static_cast<unsigned long>(rv));
   throw BenchError(text);
 }
 
@@ -102,9 +101,9 @@ void Provider::InitToken(const std::string& label) {
 
 CK_SESSION_HANDLE Provider::OpenSession() {
   CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
-  CheckRv(fn_->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr,
-                             &session),
-          "C_OpenSession");
+  CheckRv(
+      fn_->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session),
+      "C_OpenSession");
   return session;
 }
 

@@ -90,5 +90,6 @@ inline Result<void> Ok() { return {}; }
   lhs = std::move(tmp).value()
 
 // `P11_ASSIGN_OR_RETURN(auto x, Compute());` declares x from the value or returns the error.
+// It expands to several statements: never use it as the body of an unbraced if/else/for.
 #define P11_ASSIGN_OR_RETURN(lhs, expr) \
   P11_ASSIGN_OR_RETURN_IMPL(P11_CONCAT(p11_result_, __LINE__), lhs, expr)

@@ -2,7 +2,10 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
+
+#include <algorithm>
 
 #include "mechanisms/ossl/error.h"
 
@@ -24,6 +27,48 @@ constexpr Curve kCurves[] = {
      32},
     {"secp384r1", "\x06\x05\x2b\x81\x04\x00\x22"sv, {"secp384r1"sv, "P-384"sv, ""sv}, 384, 48, 48},
     {"secp521r1", "\x06\x05\x2b\x81\x04\x00\x23"sv, {"secp521r1"sv, "P-521"sv, ""sv}, 521, 66, 66},
+    {"secp256k1", "\x06\x05\x2b\x81\x04\x00\x0a"sv, {"secp256k1"sv, ""sv, ""sv}, 256, 32, 32},
+    {"brainpoolP256r1",
+     "\x06\x09\x2b\x24\x03\x03\x02\x08\x01\x01\x07"sv,
+     {"brainpoolP256r1"sv, ""sv, ""sv},
+     256,
+     32,
+     32},
+    {"brainpoolP384r1",
+     "\x06\x09\x2b\x24\x03\x03\x02\x08\x01\x01\x0b"sv,
+     {"brainpoolP384r1"sv, ""sv, ""sv},
+     384,
+     48,
+     48},
+    {"brainpoolP512r1",
+     "\x06\x09\x2b\x24\x03\x03\x02\x08\x01\x01\x0d"sv,
+     {"brainpoolP512r1"sv, ""sv, ""sv},
+     512,
+     64,
+     64},
+};
+
+// RFC 8410 OIDs (id-Ed25519 1.3.101.112 …); the second OIDs are GnuPG's, which older
+// OpenSC versions still send.
+constexpr RawCurve kRawCurves[] = {
+    {CKK_EC_EDWARDS,
+     "ED25519",
+     {"\x06\x03\x2b\x65\x70"sv, "\x06\x09\x2b\x06\x01\x04\x01\xda\x47\x0f\x01"sv},
+     "edwards25519"sv,
+     255,
+     32,
+     32,
+     64},
+    {CKK_EC_EDWARDS, "ED448", {"\x06\x03\x2b\x65\x71"sv, ""sv}, "edwards448"sv, 448, 57, 57, 114},
+    {CKK_EC_MONTGOMERY,
+     "X25519",
+     {"\x06\x03\x2b\x65\x6e"sv, "\x06\x0a\x2b\x06\x01\x04\x01\x97\x55\x01\x05\x01"sv},
+     "curve25519"sv,
+     255,
+     32,
+     32,
+     0},
+    {CKK_EC_MONTGOMERY, "X448", {"\x06\x03\x2b\x65\x6f"sv, ""sv}, "curve448"sv, 448, 56, 56, 0},
 };
 
 constexpr Hash kHashes[] = {
@@ -137,8 +182,44 @@ Result<const Curve*> CurveFromParams(const Object& key) {
   return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_EC_PARAMS");
 }
 
-ByteView CurveOid(const Curve& curve) {
-  return ByteView(reinterpret_cast<const uint8_t*>(curve.oid_der.data()), curve.oid_der.size());
+ByteView CurveOid(const Curve& curve) { return AsBytes(curve.oid_der); }
+
+const Curve* CurveOfKey(const EVP_PKEY* pkey) {
+  char group[64];
+  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                     nullptr) != 1) {
+    return nullptr;
+  }
+  for (const Curve& curve : kCurves) {
+    if (std::string_view(group) == curve.group_name) return &curve;
+  }
+  return nullptr;
+}
+
+Result<const RawCurve*> RawCurveFromParams(const Object& key, CK_KEY_TYPE key_type) {
+  if (!key.Has(CKA_EC_PARAMS)) return Fail(CKR_TEMPLATE_INCOMPLETE, "CKA_EC_PARAMS");
+  ByteView params = key.GetBytes(CKA_EC_PARAMS);
+  std::optional<ByteView> oid = ParseDerWhole(params, kDerOid);
+  std::optional<ByteView> name = ParseDerWhole(params, kDerPrintableString);
+  if ((!oid || oid->empty()) && !name) return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_EC_PARAMS");
+  for (const RawCurve& curve : kRawCurves) {
+    if (curve.key_type != key_type) continue;
+    bool named = name && AsChars(*name) == curve.name;
+    bool by_oid = oid && std::ranges::any_of(curve.oids_der, [&](std::string_view known) {
+                    return !known.empty() && AsChars(params) == known;
+                  });
+    if (named || by_oid) return &curve;
+  }
+  return Fail(CKR_CURVE_NOT_SUPPORTED, "CKA_EC_PARAMS");
+}
+
+ByteView RawCurveOid(const RawCurve& curve) { return AsBytes(curve.oids_der[0]); }
+
+const RawCurve* RawCurveOfKey(const EVP_PKEY* pkey) {
+  for (const RawCurve& curve : kRawCurves) {
+    if (EVP_PKEY_is_a(pkey, curve.key_name)) return &curve;
+  }
+  return nullptr;
 }
 
 const Hash* HashByMechanism(CK_MECHANISM_TYPE mechanism) {
@@ -187,10 +268,24 @@ ossl::UniquePtr<EVP_PKEY> ShareKey(const KeyMaterial& key) {
   return ossl::UniquePtr<EVP_PKEY>(key.pkey.get());
 }
 
+const char* ProviderKeyName(const char* type) {
+  static constexpr struct {
+    const char* name;
+    const char* oid;
+  } kNames[] = {{"RSA", "1.2.840.113549.1.1.1"}, {"EC", "1.2.840.10045.2.1"},
+                {"X25519", "1.3.101.110"},       {"X448", "1.3.101.111"},
+                {"ED25519", "1.3.101.112"},      {"ED448", "1.3.101.113"}};
+  for (const auto& entry : kNames) {
+    if (OPENSSL_strcasecmp(type, entry.name) == 0) return entry.oid;
+  }
+  return type;
+}
+
 Result<ossl::UniquePtr<EVP_PKEY>> PkeyFromParams(const char* type, int selection,
                                                  OSSL_PARAM_BLD* bld, CK_RV fail_rv) {
   ossl::UniquePtr<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld));
-  ossl::UniquePtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  ossl::UniquePtr<EVP_PKEY_CTX> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, ProviderKeyName(type), nullptr));
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
     return ossl::ToError(CKR_HOST_MEMORY, "EVP_PKEY_fromdata_init");
   }

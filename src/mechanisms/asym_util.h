@@ -51,6 +51,27 @@ struct Curve {
 // CKR_ATTRIBUTE_VALUE_INVALID, absent → CKR_TEMPLATE_INCOMPLETE.
 Result<const Curve*> CurveFromParams(const Object& key);
 ByteView CurveOid(const Curve& curve);
+// The curve of an EC EVP_PKEY (by its group name), or nullptr if not one of ours.
+const Curve* CurveOfKey(const EVP_PKEY* pkey);
+
+// The curves of RFC 8032 (CKK_EC_EDWARDS) and RFC 7748 (CKK_EC_MONTGOMERY), whose keys
+// OpenSSL takes as raw little-endian byte strings.
+struct RawCurve {
+  CK_KEY_TYPE key_type;
+  const char* key_name;                      // OpenSSL key type: "ED25519", "X448", …
+  std::array<std::string_view, 2> oids_der;  // RFC 8410 OID first, then a legacy one
+  std::string_view name;                     // PKCS#11 3.1 §2.3.5 printable name
+  CK_ULONG bits;                             // field size: 255 or 448
+  size_t public_bytes;
+  size_t private_bytes;
+  size_t signature_bytes;  // EdDSA; 0 for Montgomery curves
+};
+
+// As CurveFromParams, for a key of type `key_type` (CKK_EC_EDWARDS or CKK_EC_MONTGOMERY).
+Result<const RawCurve*> RawCurveFromParams(const Object& key, CK_KEY_TYPE key_type);
+ByteView RawCurveOid(const RawCurve& curve);
+// The curve of an Edwards or Montgomery EVP_PKEY, or nullptr.
+const RawCurve* RawCurveOfKey(const EVP_PKEY* pkey);
 
 // ---- Hashes ----
 
@@ -89,6 +110,13 @@ Result<void> CheckKey(const Mechanism& mechanism, const KeyMaterial& key, KeyUse
 ossl::UniquePtr<EVP_PKEY> ShareKey(const KeyMaterial& key);
 
 // EVP_PKEY_fromdata of `type` ("RSA", "EC") from the parameters in `bld`.
+// The name to give OpenSSL for key type `type` ("RSA", "EC", "ED25519", …) when creating
+// keys and key contexts: its OID. OpenSSL 3.0 maps a plain name to a NID and then prefers any
+// ENGINE registered for that NID — libp11's, when this module is loaded by `openssl
+// -engine pkcs11` — whose legacy methods cannot build keys from parameters. An OID string has
+// no NID in that lookup, so the provider's implementation is always used.
+const char* ProviderKeyName(const char* type);
+
 Result<ossl::UniquePtr<EVP_PKEY>> PkeyFromParams(const char* type, int selection,
                                                  OSSL_PARAM_BLD* bld, CK_RV fail_rv);
 

@@ -1,5 +1,6 @@
-// Message digests (PKCS#11 3.1 §6.20 SHA-1, §6.22-6.25 SHA-224/256/384/512): C_Digest*,
-// including C_DigestKey. One row per mechanism; the EVP_MD is fetched once at registration.
+// Message digests (PKCS#11 3.1 §6.20-6.25 SHA-1 and SHA-2 including SHA-512/224 and
+// SHA-512/256, §6.26-6.29 SHA-3): C_Digest*, C_DigestKey, and state copies for
+// C_GetOperationState. One row per mechanism; the EVP_MD is fetched once at registration.
 #include <openssl/evp.h>
 
 #include "mechanisms/ossl/error.h"
@@ -14,13 +15,30 @@ struct DigestRow {
 };
 
 constexpr DigestRow kDigests[] = {
-    {CKM_SHA_1, "SHA1"},      {CKM_SHA224, "SHA2-224"}, {CKM_SHA256, "SHA2-256"},
-    {CKM_SHA384, "SHA2-384"}, {CKM_SHA512, "SHA2-512"},
+    {CKM_SHA_1, "SHA1"},
+    {CKM_SHA224, "SHA2-224"},
+    {CKM_SHA256, "SHA2-256"},
+    {CKM_SHA384, "SHA2-384"},
+    {CKM_SHA512, "SHA2-512"},
+    {CKM_SHA512_224, "SHA2-512/224"},
+    {CKM_SHA512_256, "SHA2-512/256"},
+    {CKM_SHA3_224, "SHA3-224"},
+    {CKM_SHA3_256, "SHA3-256"},
+    {CKM_SHA3_384, "SHA3-384"},
+    {CKM_SHA3_512, "SHA3-512"},
 };
 
 class DigestOp final : public DigestOperation {
  public:
   DigestOp(ossl::UniquePtr<EVP_MD_CTX> ctx, size_t size) : ctx_(std::move(ctx)), size_(size) {}
+
+  Result<std::unique_ptr<DigestOperation>> Clone() const override {
+    auto copy = ossl::Own(EVP_MD_CTX_new());
+    if (!copy || EVP_MD_CTX_copy_ex(copy.get(), ctx_.get()) != 1) {
+      return ossl::ToError(CKR_FUNCTION_FAILED, "EVP_MD_CTX_copy_ex");
+    }
+    return std::unique_ptr<DigestOperation>(std::make_unique<DigestOp>(std::move(copy), size_));
+  }
 
   Result<void> Update(ByteView data) override {
     if (EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) != 1) {

@@ -1,5 +1,6 @@
-// The EC family over the NIST prime curves: key pair generation and ECDSA, raw and
-// hash-and-sign (PKCS#11 3.1 current mechanisms §2.3). One row per mechanism.
+// The EC family over the NIST prime curves, secp256k1 and the brainpool r1 curves: key pair
+// generation and ECDSA, raw and hash-and-sign (PKCS#11 3.1 current mechanisms §2.3). One row
+// per mechanism.
 #include <openssl/core_names.h>
 
 #include <algorithm>
@@ -27,8 +28,9 @@ struct EcRow {
   CK_MECHANISM_INFO info;
 };
 
-// Key sizes are the curve's order bits: P-256 … P-521.
-constexpr CK_FLAGS kCurveFlags = CKF_EC_F_P | CKF_EC_OID | CKF_EC_UNCOMPRESS;
+// Key sizes are the curves' bits: 256 (P-256, secp256k1, brainpoolP256r1) … 521 (P-521).
+// CKA_EC_PARAMS may also be a printable curve name (asym::CurveFromParams).
+constexpr CK_FLAGS kCurveFlags = CKF_EC_F_P | CKF_EC_OID | CKF_EC_CURVENAME | CKF_EC_UNCOMPRESS;
 constexpr CK_MECHANISM_INFO kGenInfo = {256, 521, CKF_GENERATE_KEY_PAIR | kCurveFlags};
 constexpr CK_MECHANISM_INFO kSigInfo = {256, 521, CKF_SIGN | CKF_VERIFY | kCurveFlags};
 
@@ -99,7 +101,8 @@ Result<void> EcMechanism::GenerateKeyPair(ByteView param, Object& pub, Object& p
     return Fail(CKR_TEMPLATE_INCONSISTENT, "CKA_EC_PARAMS of the private key");
   }
 
-  ossl::UniquePtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  ossl::UniquePtr<EVP_PKEY_CTX> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, asym::ProviderKeyName("EC"), nullptr));
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
       EVP_PKEY_CTX_set_group_name(ctx.get(), curve->group_name) != 1) {
     return ossl::ToError(CKR_FUNCTION_FAILED, "EC keygen init");

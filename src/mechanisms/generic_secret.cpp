@@ -1,5 +1,6 @@
-// Generic secret key generation (PKCS#11 3.1 §6.7 CKM_GENERIC_SECRET_KEY_GEN): a random
-// CKA_VALUE of CKA_VALUE_LEN bytes, used as an HMAC or key-derivation key.
+// Generic secret key generation (PKCS#11 3.1 §6.7 CKM_GENERIC_SECRET_KEY_GEN) and the per-hash
+// HMAC key generators (§6.20-6.29 CKM_SHA*_KEY_GEN): a random CKA_VALUE of CKA_VALUE_LEN
+// bytes, typed CKK_GENERIC_SECRET or the hash's CKK_*_HMAC.
 #include "mechanisms/registry.h"
 #include "mechanisms/sym_common.h"
 
@@ -13,8 +14,21 @@ struct SecretKeyGenRow {
 };
 
 // 512 bytes matches the largest key the HMAC mechanisms accept.
+constexpr CK_MECHANISM_INFO kGenInfo{1, 512, CKF_GENERATE};
+
 constexpr SecretKeyGenRow kGenerators[] = {
-    {CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, {1, 512, CKF_GENERATE}},
+    {CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, kGenInfo},
+    {CKM_SHA_1_KEY_GEN, CKK_SHA_1_HMAC, kGenInfo},
+    {CKM_SHA224_KEY_GEN, CKK_SHA224_HMAC, kGenInfo},
+    {CKM_SHA256_KEY_GEN, CKK_SHA256_HMAC, kGenInfo},
+    {CKM_SHA384_KEY_GEN, CKK_SHA384_HMAC, kGenInfo},
+    {CKM_SHA512_KEY_GEN, CKK_SHA512_HMAC, kGenInfo},
+    {CKM_SHA512_224_KEY_GEN, CKK_SHA512_224_HMAC, kGenInfo},
+    {CKM_SHA512_256_KEY_GEN, CKK_SHA512_256_HMAC, kGenInfo},
+    {CKM_SHA3_224_KEY_GEN, CKK_SHA3_224_HMAC, kGenInfo},
+    {CKM_SHA3_256_KEY_GEN, CKK_SHA3_256_HMAC, kGenInfo},
+    {CKM_SHA3_384_KEY_GEN, CKK_SHA3_384_HMAC, kGenInfo},
+    {CKM_SHA3_512_KEY_GEN, CKK_SHA3_512_HMAC, kGenInfo},
 };
 
 class SecretKeyGen final : public Mechanism {

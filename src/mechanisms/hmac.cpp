@@ -1,16 +1,13 @@
-// HMAC (PKCS#11 3.1 §6.20-6.25 *_HMAC and *_HMAC_GENERAL): C_Sign* computes the MAC,
-// C_Verify* recomputes and compares in constant time. Each mechanism keeps an EVP_MAC_CTX
-// with its digest already set, made once at registration; an operation duplicates it and
-// only loads the key, so no algorithm fetch happens per operation.
+// HMAC (PKCS#11 3.1 §6.20-6.25 and §6.26-6.29 SHA-3: *_HMAC and *_HMAC_GENERAL): C_Sign*
+// computes the MAC, C_Verify* recomputes and compares in constant time (sym_mac.h). Each
+// mechanism keeps an EVP_MAC_CTX with its digest already set, made once at registration.
 #include <openssl/core_names.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-
-#include <cstring>
 
 #include "mechanisms/ossl/error.h"
 #include "mechanisms/registry.h"
 #include "mechanisms/sym_common.h"
+#include "mechanisms/sym_mac.h"
 
 namespace p11 {
 namespace {
@@ -32,92 +29,12 @@ constexpr HmacRow kHmacs[] = {
     {CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, "SHA2-256", CKK_SHA256_HMAC},
     {CKM_SHA384_HMAC, CKM_SHA384_HMAC_GENERAL, "SHA2-384", CKK_SHA384_HMAC},
     {CKM_SHA512_HMAC, CKM_SHA512_HMAC_GENERAL, "SHA2-512", CKK_SHA512_HMAC},
-};
-
-// One MAC computation; `out_len` is the (possibly truncated) length the caller sees.
-class MacState {
- public:
-  MacState(ossl::UniquePtr<EVP_MAC_CTX> ctx, size_t out_len)
-      : ctx_(std::move(ctx)), out_len_(out_len) {}
-
-  size_t out_len() const { return out_len_; }
-
-  Result<void> Update(ByteView data) {
-    if (EVP_MAC_update(ctx_.get(), data.data(), data.size()) != 1) {
-      return ossl::ToError(CKR_FUNCTION_FAILED, "EVP_MAC_update");
-    }
-    return Ok();
-  }
-
-  // Writes the first out_len() bytes of the MAC to `dst` (which has room for them).
-  Result<void> Finish(uint8_t* dst) {
-    uint8_t mac[EVP_MAX_MD_SIZE];
-    size_t mac_len = 0;
-    if (EVP_MAC_final(ctx_.get(), mac, &mac_len, sizeof mac) != 1 || mac_len < out_len_) {
-      return ossl::ToError(CKR_FUNCTION_FAILED, "EVP_MAC_final");
-    }
-    std::memcpy(dst, mac, out_len_);
-    OPENSSL_cleanse(mac, sizeof mac);
-    return Ok();
-  }
-
- private:
-  ossl::UniquePtr<EVP_MAC_CTX> ctx_;
-  size_t out_len_;
-};
-
-class HmacSignOp final : public SignOperation {
- public:
-  explicit HmacSignOp(MacState state) : state_(std::move(state)) {}
-
-  Result<void> Update(ByteView data) override { return state_.Update(data); }
-
-  Result<void> Final(OutBuffer& signature) override {
-    P11_ASSIGN_OR_RETURN(std::span<uint8_t> dst, signature.Reserve(state_.out_len()));
-    P11_TRY(state_.Finish(dst.data()));
-    signature.Commit(state_.out_len());
-    return Ok();
-  }
-
-  Result<void> Sign(ByteView data, OutBuffer& signature) override {
-    // Length first, so a query or a short buffer leaves the operation untouched.
-    P11_TRY(signature.Reserve(state_.out_len()));
-    P11_TRY(state_.Update(data));
-    return Final(signature);
-  }
-
- private:
-  MacState state_;
-};
-
-class HmacVerifyOp final : public VerifyOperation {
- public:
-  explicit HmacVerifyOp(MacState state) : state_(std::move(state)) {}
-
-  Result<void> Update(ByteView data) override { return state_.Update(data); }
-
-  Result<void> Final(ByteView signature) override {
-    if (signature.size() != state_.out_len()) {
-      return Fail(CKR_SIGNATURE_LEN_RANGE, "HMAC length");
-    }
-    uint8_t expected[EVP_MAX_MD_SIZE];
-    P11_TRY(state_.Finish(expected));
-    bool match = CRYPTO_memcmp(expected, signature.data(), signature.size()) == 0;
-    OPENSSL_cleanse(expected, sizeof expected);
-    if (!match) return Fail(CKR_SIGNATURE_INVALID, "HMAC mismatch");
-    return Ok();
-  }
-
-  Result<void> Verify(ByteView data, ByteView signature) override {
-    if (signature.size() != state_.out_len()) {
-      return Fail(CKR_SIGNATURE_LEN_RANGE, "HMAC length");
-    }
-    P11_TRY(state_.Update(data));
-    return Final(signature);
-  }
-
- private:
-  MacState state_;
+    {CKM_SHA512_224_HMAC, CKM_SHA512_224_HMAC_GENERAL, "SHA2-512/224", CKK_SHA512_224_HMAC},
+    {CKM_SHA512_256_HMAC, CKM_SHA512_256_HMAC_GENERAL, "SHA2-512/256", CKK_SHA512_256_HMAC},
+    {CKM_SHA3_224_HMAC, CKM_SHA3_224_HMAC_GENERAL, "SHA3-224", CKK_SHA3_224_HMAC},
+    {CKM_SHA3_256_HMAC, CKM_SHA3_256_HMAC_GENERAL, "SHA3-256", CKK_SHA3_256_HMAC},
+    {CKM_SHA3_384_HMAC, CKM_SHA3_384_HMAC_GENERAL, "SHA3-384", CKK_SHA3_384_HMAC},
+    {CKM_SHA3_512_HMAC, CKM_SHA3_512_HMAC_GENERAL, "SHA3-512", CKK_SHA3_512_HMAC},
 };
 
 class HmacMechanism final : public Mechanism {
@@ -136,14 +53,14 @@ class HmacMechanism final : public Mechanism {
 
   Result<std::unique_ptr<SignOperation>> BeginSign(ByteView param,
                                                    const KeyMaterial& key) const override {
-    P11_ASSIGN_OR_RETURN(MacState state, Start(param, key));
-    return std::unique_ptr<SignOperation>(std::make_unique<HmacSignOp>(std::move(state)));
+    P11_ASSIGN_OR_RETURN(sym::MacState state, Start(param, key));
+    return sym::NewMacSignOp(std::move(state));
   }
 
   Result<std::unique_ptr<VerifyOperation>> BeginVerify(ByteView param,
                                                        const KeyMaterial& key) const override {
-    P11_ASSIGN_OR_RETURN(MacState state, Start(param, key));
-    return std::unique_ptr<VerifyOperation>(std::make_unique<HmacVerifyOp>(std::move(state)));
+    P11_ASSIGN_OR_RETURN(sym::MacState state, Start(param, key));
+    return sym::NewMacVerifyOp(std::move(state));
   }
 
  private:
@@ -158,14 +75,10 @@ class HmacMechanism final : public Mechanism {
     return static_cast<size_t>(len);
   }
 
-  Result<MacState> Start(ByteView param, const KeyMaterial& key) const {
+  Result<sym::MacState> Start(ByteView param, const KeyMaterial& key) const {
     P11_ASSIGN_OR_RETURN(size_t out_len, OutputLength(param));
     P11_TRY(sym::CheckSecretKey(*this, key));
-    auto ctx = ossl::Own(EVP_MAC_CTX_dup(prototype_.get()));
-    if (!ctx || EVP_MAC_init(ctx.get(), key.secret.data(), key.secret.size(), nullptr) != 1) {
-      return ossl::ToError(CKR_FUNCTION_FAILED, "EVP_MAC_init");
-    }
-    return MacState(std::move(ctx), out_len);
+    return sym::StartMac(prototype_.get(), key.secret.secret(), out_len);
   }
 
   CK_KEY_TYPE key_type_;

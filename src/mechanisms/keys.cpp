@@ -1,6 +1,7 @@
-// Key objects → OpenSSL keys (OSSL_PARAM_BLD + EVP_PKEY_fromdata), and the checks and derived
-// attributes of imported keys. PKCS#11 3.1 §2.1.2–2.1.3 (RSA) and §2.3.3–2.3.4 (EC) list
-// the attributes read here.
+// Key objects → OpenSSL keys (OSSL_PARAM_BLD + EVP_PKEY_fromdata, raw keys for Edwards and
+// Montgomery curves), the checks and derived attributes of imported keys, and the key
+// encodings C_WrapKey / C_UnwrapKey carry. PKCS#11 3.1 §2.1.2–2.1.3 (RSA), §2.3.3–2.3.4 (EC)
+// and §2.3.5–2.3.7 (Edwards, Montgomery) list the attributes read here.
 #include "mechanisms/keys.h"
 
 #include <openssl/core_names.h>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "mechanisms/asym_util.h"
+#include "mechanisms/edwards_keys.h"
 #include "mechanisms/ossl/error.h"
 
 namespace p11 {
@@ -238,6 +240,23 @@ Result<void> CompleteEc(Object& key, bool is_private) {
   return AddOrCheck(key, CKA_PUBLIC_KEY_INFO, info);
 }
 
+Result<void> CompleteRaw(Object& key, bool is_private) {
+  P11_ASSIGN_OR_RETURN(asym::BuiltRawKey built, asym::RawKeyFromObject(key, is_private));
+  if (is_private) {
+    if (key.Has(CKA_EC_POINT)) {
+      std::optional<ByteView> given =
+          asym::RawPublicFromAttribute(*built.curve, key.GetBytes(CKA_EC_POINT));
+      if (!given || !std::ranges::equal(*given, built.public_key)) {
+        return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_EC_POINT of the private key");
+      }
+    } else {
+      key.Set(CKA_EC_POINT, asym::DerOctetString(built.public_key));
+    }
+  }
+  P11_ASSIGN_OR_RETURN(ZBytes info, asym::PublicKeyInfo(built.pkey.get()));
+  return AddOrCheck(key, CKA_PUBLIC_KEY_INFO, info);
+}
+
 // Key types whose value length the mechanisms fix (AES: 128/192/256-bit keys).
 bool SecretLengthValid(CK_KEY_TYPE type, size_t len) {
   if (type == CKK_AES) return len == 16 || len == 24 || len == 32;
@@ -281,7 +300,103 @@ Result<void> FillAsymmetric(const Object& key, KeyMaterial& material) {
     material.size = built->curve->bits;
     return Ok();
   }
+  if (material.key_type == CKK_EC_EDWARDS || material.key_type == CKK_EC_MONTGOMERY) {
+    Result<asym::BuiltRawKey> built = asym::RawKeyFromObject(key, is_private);
+    if (!built) return AsStoredKeyError(built.error());
+    material.pkey = std::move(built->pkey);
+    material.size = built->curve->bits;
+    return Ok();
+  }
   return Fail(CKR_KEY_TYPE_INCONSISTENT, "unsupported asymmetric key type");
+}
+
+// ---- C_UnwrapKey: attributes from a decoded key ----
+
+Result<void> SetBnAttribute(Object& key, const EVP_PKEY* pkey, CK_ATTRIBUTE_TYPE type,
+                            const char* name, bool required) {
+  ossl::UniquePtr<BIGNUM> bn = asym::GetBnParam(pkey, name);
+  if (!bn) return required ? Fail(CKR_WRAPPED_KEY_INVALID, name) : Ok();
+  key.Set(type, asym::BnToBytes(bn.get()));
+  return Ok();
+}
+
+Result<void> SetRsaAttributes(Object& key, const EVP_PKEY* pkey) {
+  for (const RsaParam& p : kRsaPublic) P11_TRY(SetBnAttribute(key, pkey, p.type, p.name, true));
+  P11_TRY(SetBnAttribute(key, pkey, CKA_PRIVATE_EXPONENT, OSSL_PKEY_PARAM_RSA_D, true));
+  // Two-prime keys only carry CRT values PKCS#11 can hold; without them the key works from d.
+  for (const RsaParam& p : kRsaCrt) P11_TRY(SetBnAttribute(key, pkey, p.type, p.name, false));
+  return Ok();
+}
+
+// CKA_EC_PARAMS of an unwrapped key: the template's, if it names the same curve (kept as
+// the caller wrote it), else the curve's OID.
+template <class CurveT, class FromParams>
+Result<void> SetCurveParams(Object& key, const CurveT* curve, ByteView oid, FromParams parse) {
+  if (curve == nullptr) return Fail(CKR_WRAPPED_KEY_INVALID, "unsupported curve");
+  if (!key.Has(CKA_EC_PARAMS)) {
+    key.Set(CKA_EC_PARAMS, oid);
+    return Ok();
+  }
+  Result<const CurveT*> given = parse(key);
+  if (!given || *given != curve) return Fail(CKR_TEMPLATE_INCONSISTENT, "CKA_EC_PARAMS");
+  return Ok();
+}
+
+// The key-type attributes of a PKCS#8 key, whose algorithm must be CKA_KEY_TYPE's.
+Result<void> SetPrivateAttributes(Object& key, const EVP_PKEY* pkey) {
+  CK_KEY_TYPE type = key.KeyType();
+  if (type == CKK_RSA && EVP_PKEY_is_a(pkey, "RSA")) return SetRsaAttributes(key, pkey);
+  if (type == CKK_EC && EVP_PKEY_is_a(pkey, "EC")) {
+    const Curve* curve = asym::CurveOfKey(pkey);
+    P11_TRY(SetCurveParams(key, curve, curve ? asym::CurveOid(*curve) : ByteView(),
+                           [](const Object& k) { return asym::CurveFromParams(k); }));
+    ossl::UniquePtr<BIGNUM> scalar = asym::GetBnParam(pkey, OSSL_PKEY_PARAM_PRIV_KEY);
+    if (!scalar) return Fail(CKR_WRAPPED_KEY_INVALID, "EC private value");
+    key.Set(CKA_VALUE, asym::BnToBytes(scalar.get(), curve->order_bytes));
+    return Ok();
+  }
+  const asym::RawCurve* raw = asym::RawCurveOfKey(pkey);
+  if (raw != nullptr && raw->key_type == type) {
+    P11_TRY(SetCurveParams(key, raw, asym::RawCurveOid(*raw),
+                           [type](const Object& k) { return asym::RawCurveFromParams(k, type); }));
+    P11_ASSIGN_OR_RETURN(ZBytes value, asym::RawPrivateBytes(pkey));
+    key.Set(CKA_VALUE, std::move(value));
+    return Ok();
+  }
+  return Fail(CKR_TEMPLATE_INCONSISTENT, "wrapped key algorithm vs CKA_KEY_TYPE");
+}
+
+Result<void> DecodeSecret(ByteView encoding, Object& key) {
+  ByteView value = encoding;
+  // Block-cipher wraps pad the key; CKA_VALUE_LEN says how much of it is the key.
+  if (std::optional<CK_ULONG> len = key.GetUlong(CKA_VALUE_LEN)) {
+    if (*len > value.size()) return Fail(CKR_WRAPPED_KEY_INVALID, "CKA_VALUE_LEN");
+    value = value.first(*len);
+  }
+  if (!SecretLengthValid(key.KeyType(), value.size())) {
+    return Fail(CKR_WRAPPED_KEY_INVALID, "unwrapped key length");
+  }
+  key.Set(CKA_VALUE, value);
+  if (!key.Has(CKA_VALUE_LEN)) key.SetUlong(CKA_VALUE_LEN, value.size());
+  return Ok();
+}
+
+Result<void> DecodePrivate(ByteView encoding, Object& key) {
+  const unsigned char* p = encoding.data();
+  ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> p8(
+      d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(encoding.size())));
+  if (!p8 || p != encoding.data() + encoding.size()) {
+    return ossl::ToError(CKR_WRAPPED_KEY_INVALID, "PKCS#8 PrivateKeyInfo");
+  }
+  ossl::UniquePtr<EVP_PKEY> pkey(EVP_PKCS82PKEY(p8.get()));
+  if (!pkey) return ossl::ToError(CKR_WRAPPED_KEY_INVALID, "PKCS#8 key");
+  P11_TRY(SetPrivateAttributes(key, pkey.get()));
+  // The values decoded, but they must also form a usable key (RSA consistency, EC range).
+  Result<void> completed = CompleteKeyObject(key);
+  if (!completed && completed.rv() == CKR_ATTRIBUTE_VALUE_INVALID) {
+    return Fail(CKR_WRAPPED_KEY_INVALID, completed.error().where);
+  }
+  return completed;
 }
 
 }  // namespace
@@ -317,9 +432,44 @@ Result<void> CompleteKeyObject(Object& key) {
       return CompleteRsa(key, is_private);
     case CKK_EC:
       return CompleteEc(key, is_private);
+    case CKK_EC_EDWARDS:
+    case CKK_EC_MONTGOMERY:
+      return CompleteRaw(key, is_private);
     default:
       // Other key types (added by later families) are left as given.
       return Ok();
+  }
+}
+
+Result<SecureBuffer> EncodeForWrap(const Object& key) {
+  CK_OBJECT_CLASS object_class = key.Class();
+  if (object_class == CKO_SECRET_KEY) {
+    if (!key.Has(CKA_VALUE)) return Fail(CKR_KEY_NOT_WRAPPABLE, "secret key without CKA_VALUE");
+    return SecureBuffer(key.GetBytes(CKA_VALUE));
+  }
+  if (object_class != CKO_PRIVATE_KEY) return Fail(CKR_KEY_NOT_WRAPPABLE, "not a key to wrap");
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, MakeKeyMaterial(key));
+  ossl::UniquePtr<PKCS8_PRIV_KEY_INFO> p8(EVP_PKEY2PKCS8(material->pkey.get()));
+  if (!p8) return ossl::ToError(CKR_KEY_NOT_WRAPPABLE, "EVP_PKEY2PKCS8");
+  int len = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), nullptr);
+  if (len <= 0) return ossl::ToError(CKR_KEY_NOT_WRAPPABLE, "i2d_PKCS8_PRIV_KEY_INFO");
+  SecureBuffer out(static_cast<size_t>(len));
+  unsigned char* p = out.data();
+  if (i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &p) != len) {
+    return ossl::ToError(CKR_FUNCTION_FAILED, "i2d_PKCS8_PRIV_KEY_INFO");
+  }
+  return out;
+}
+
+Result<void> DecodeUnwrapped(ByteView encoding, Object& key) {
+  if (encoding.empty()) return Fail(CKR_WRAPPED_KEY_INVALID, "empty key encoding");
+  switch (key.Class()) {
+    case CKO_SECRET_KEY:
+      return DecodeSecret(encoding, key);
+    case CKO_PRIVATE_KEY:
+      return DecodePrivate(encoding, key);
+    default:
+      return Fail(CKR_TEMPLATE_INCONSISTENT, "unwrapped object class");
   }
 }
 

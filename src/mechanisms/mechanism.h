@@ -30,7 +30,13 @@ struct KeyMaterial {
 
 class Mechanism {
  public:
-  Mechanism(CK_MECHANISM_TYPE type, CK_MECHANISM_INFO info) : type_(type), info_(info) {}
+  // Every signing mechanism also serves the message-based API (C_SignMessage …): the
+  // session layer runs each message as one signature, so the flags follow from CKF_SIGN /
+  // CKF_VERIFY here rather than being repeated in every family's table.
+  Mechanism(CK_MECHANISM_TYPE type, CK_MECHANISM_INFO info) : type_(type), info_(info) {
+    if (info_.flags & CKF_SIGN) info_.flags |= CKF_MESSAGE_SIGN;
+    if (info_.flags & CKF_VERIFY) info_.flags |= CKF_MESSAGE_VERIFY;
+  }
   virtual ~Mechanism() = default;
 
   CK_MECHANISM_TYPE type() const { return type_; }

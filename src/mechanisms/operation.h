@@ -85,8 +85,7 @@ class MessageCipherOperation {
   // Multi-part form: Begin, then Next for each part; `last` (CKF_END_OF_MESSAGE) finishes
   // the message (the tag is written / checked then).
   virtual Result<void> Begin(std::span<uint8_t> param, ByteView aad) = 0;
-  virtual Result<void> Next(std::span<uint8_t> param, ByteView in, OutBuffer& out,
-                            bool last) = 0;
+  virtual Result<void> Next(std::span<uint8_t> param, ByteView in, OutBuffer& out, bool last) = 0;
 };
 
 }  // namespace p11

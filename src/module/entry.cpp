@@ -282,12 +282,18 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
   });
 }
 
-CK_RV C_SignRecoverInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
-  return p11::Guard("C_SignRecoverInit", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_SignRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                        CK_OBJECT_HANDLE hKey) {
+  return p11::Guard("C_SignRecoverInit", [&](p11::Module& m) {
+    return p11::SignRecoverInit(m, hSession, pMechanism, hKey);
+  });
 }
 
-CK_RV C_SignRecover(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return p11::Guard("C_SignRecover", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_SignRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+                    CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen) {
+  return p11::Guard("C_SignRecover", [&](p11::Module& m) {
+    return p11::SignRecover(m, hSession, pData, ulDataLen, pSignature, pulSignatureLen);
+  });
 }
 
 CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
@@ -314,28 +320,46 @@ CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG
   });
 }
 
-CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
-  return p11::Guard("C_VerifyRecoverInit", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                          CK_OBJECT_HANDLE hKey) {
+  return p11::Guard("C_VerifyRecoverInit", [&](p11::Module& m) {
+    return p11::VerifyRecoverInit(m, hSession, pMechanism, hKey);
+  });
 }
 
-CK_RV C_VerifyRecover(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return p11::Guard("C_VerifyRecover", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_VerifyRecover(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen,
+                      CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen) {
+  return p11::Guard("C_VerifyRecover", [&](p11::Module& m) {
+    return p11::VerifyRecover(m, hSession, pSignature, ulSignatureLen, pData, pulDataLen);
+  });
 }
 
-CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return p11::Guard("C_DigestEncryptUpdate", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
+                            CK_BYTE_PTR pOutPart, CK_ULONG_PTR pulOutPartLen) {
+  return p11::Guard("C_DigestEncryptUpdate", [&](p11::Module& m) {
+    return p11::DigestEncryptUpdate(m, hSession, pPart, ulPartLen, pOutPart, pulOutPartLen);
+  });
 }
 
-CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return p11::Guard("C_DecryptDigestUpdate", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_DecryptDigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
+                            CK_BYTE_PTR pOutPart, CK_ULONG_PTR pulOutPartLen) {
+  return p11::Guard("C_DecryptDigestUpdate", [&](p11::Module& m) {
+    return p11::DecryptDigestUpdate(m, hSession, pPart, ulPartLen, pOutPart, pulOutPartLen);
+  });
 }
 
-CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return p11::Guard("C_SignEncryptUpdate", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
+                          CK_BYTE_PTR pOutPart, CK_ULONG_PTR pulOutPartLen) {
+  return p11::Guard("C_SignEncryptUpdate", [&](p11::Module& m) {
+    return p11::SignEncryptUpdate(m, hSession, pPart, ulPartLen, pOutPart, pulOutPartLen);
+  });
 }
 
-CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return p11::Guard("C_DecryptVerifyUpdate", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
+                            CK_BYTE_PTR pOutPart, CK_ULONG_PTR pulOutPartLen) {
+  return p11::Guard("C_DecryptVerifyUpdate", [&](p11::Module& m) {
+    return p11::DecryptVerifyUpdate(m, hSession, pPart, ulPartLen, pOutPart, pulOutPartLen);
+  });
 }
 
 CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
@@ -356,19 +380,30 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
   });
 }
 
-CK_RV C_WrapKey(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE,
-                CK_BYTE_PTR, CK_ULONG_PTR) {
-  return p11::Guard("C_WrapKey", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey, CK_BYTE_PTR pWrappedKey,
+                CK_ULONG_PTR pulWrappedKeyLen) {
+  return p11::Guard("C_WrapKey", [&](p11::Module& m) {
+    return p11::WrapKey(m, hSession, pMechanism, hWrappingKey, hKey, pWrappedKey, pulWrappedKeyLen);
+  });
 }
 
-CK_RV C_UnwrapKey(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_BYTE_PTR, CK_ULONG,
-                  CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR) {
-  return p11::Guard("C_UnwrapKey", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                  CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey,
+                  CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount,
+                  CK_OBJECT_HANDLE_PTR phKey) {
+  return p11::Guard("C_UnwrapKey", [&](p11::Module& m) {
+    return p11::UnwrapKey(m, hSession, pMechanism, hUnwrappingKey, pWrappedKey, ulWrappedKeyLen,
+                          pTemplate, ulAttributeCount, phKey);
+  });
 }
 
-CK_RV C_DeriveKey(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG,
-                  CK_OBJECT_HANDLE_PTR) {
-  return p11::Guard("C_DeriveKey", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                  CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount,
+                  CK_OBJECT_HANDLE_PTR phKey) {
+  return p11::Guard("C_DeriveKey", [&](p11::Module& m) {
+    return p11::DeriveKey(m, hSession, pMechanism, hBaseKey, pTemplate, ulAttributeCount, phKey);
+  });
 }
 
 CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen) {
@@ -410,92 +445,163 @@ CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags) {
                     [&](p11::Module& m) { return p11::SessionCancel(m, hSession, flags); });
 }
 
-CK_RV C_MessageEncryptInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
-  return p11::Guard("C_MessageEncryptInit", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_MessageEncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                           CK_OBJECT_HANDLE hKey) {
+  return p11::Guard("C_MessageEncryptInit", [&](p11::Module& m) {
+    return p11::MessageEncryptInit(m, hSession, pMechanism, hKey);
+  });
 }
 
-CK_RV C_EncryptMessage(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
-                       CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return p11::Guard("C_EncryptMessage", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_EncryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
+                       CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen,
+                       CK_BYTE_PTR pPlaintext, CK_ULONG ulPlaintextLen, CK_BYTE_PTR pCiphertext,
+                       CK_ULONG_PTR pulCiphertextLen) {
+  return p11::Guard("C_EncryptMessage", [&](p11::Module& m) {
+    return p11::EncryptMessage(m, hSession, pParameter, ulParameterLen, pAssociatedData,
+                               ulAssociatedDataLen, pPlaintext, ulPlaintextLen, pCiphertext,
+                               pulCiphertextLen);
+  });
 }
 
-CK_RV C_EncryptMessageBegin(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG) {
-  return p11::Guard("C_EncryptMessageBegin", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_EncryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
+                            CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
+                            CK_ULONG ulAssociatedDataLen) {
+  return p11::Guard("C_EncryptMessageBegin", [&](p11::Module& m) {
+    return p11::EncryptMessageBegin(m, hSession, pParameter, ulParameterLen, pAssociatedData,
+                                    ulAssociatedDataLen);
+  });
 }
 
-CK_RV C_EncryptMessageNext(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG,
-                           CK_BYTE_PTR, CK_ULONG_PTR, CK_FLAGS) {
-  return p11::Guard("C_EncryptMessageNext", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_EncryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
+                           CK_ULONG ulParameterLen, CK_BYTE_PTR pPlaintextPart,
+                           CK_ULONG ulPlaintextPartLen, CK_BYTE_PTR pCiphertextPart,
+                           CK_ULONG_PTR pulCiphertextPartLen, CK_FLAGS flags) {
+  return p11::Guard("C_EncryptMessageNext", [&](p11::Module& m) {
+    return p11::EncryptMessageNext(m, hSession, pParameter, ulParameterLen, pPlaintextPart,
+                                   ulPlaintextPartLen, pCiphertextPart, pulCiphertextPartLen,
+                                   flags);
+  });
 }
 
-CK_RV C_MessageEncryptFinal(CK_SESSION_HANDLE) {
-  return p11::Guard("C_MessageEncryptFinal", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_MessageEncryptFinal(CK_SESSION_HANDLE hSession) {
+  return p11::Guard("C_MessageEncryptFinal",
+                    [&](p11::Module& m) { return p11::MessageEncryptFinal(m, hSession); });
 }
 
-CK_RV C_MessageDecryptInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
-  return p11::Guard("C_MessageDecryptInit", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_MessageDecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                           CK_OBJECT_HANDLE hKey) {
+  return p11::Guard("C_MessageDecryptInit", [&](p11::Module& m) {
+    return p11::MessageDecryptInit(m, hSession, pMechanism, hKey);
+  });
 }
 
-CK_RV C_DecryptMessage(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
-                       CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return p11::Guard("C_DecryptMessage", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_DecryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
+                       CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen,
+                       CK_BYTE_PTR pCiphertext, CK_ULONG ulCiphertextLen, CK_BYTE_PTR pPlaintext,
+                       CK_ULONG_PTR pulPlaintextLen) {
+  return p11::Guard("C_DecryptMessage", [&](p11::Module& m) {
+    return p11::DecryptMessage(m, hSession, pParameter, ulParameterLen, pAssociatedData,
+                               ulAssociatedDataLen, pCiphertext, ulCiphertextLen, pPlaintext,
+                               pulPlaintextLen);
+  });
 }
 
-CK_RV C_DecryptMessageBegin(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG) {
-  return p11::Guard("C_DecryptMessageBegin", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_DecryptMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
+                            CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
+                            CK_ULONG ulAssociatedDataLen) {
+  return p11::Guard("C_DecryptMessageBegin", [&](p11::Module& m) {
+    return p11::DecryptMessageBegin(m, hSession, pParameter, ulParameterLen, pAssociatedData,
+                                    ulAssociatedDataLen);
+  });
 }
 
-CK_RV C_DecryptMessageNext(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG,
-                           CK_BYTE_PTR, CK_ULONG_PTR, CK_FLAGS) {
-  return p11::Guard("C_DecryptMessageNext", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_DecryptMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
+                           CK_ULONG ulParameterLen, CK_BYTE_PTR pCiphertextPart,
+                           CK_ULONG ulCiphertextPartLen, CK_BYTE_PTR pPlaintextPart,
+                           CK_ULONG_PTR pulPlaintextPartLen, CK_FLAGS flags) {
+  return p11::Guard("C_DecryptMessageNext", [&](p11::Module& m) {
+    return p11::DecryptMessageNext(m, hSession, pParameter, ulParameterLen, pCiphertextPart,
+                                   ulCiphertextPartLen, pPlaintextPart, pulPlaintextPartLen, flags);
+  });
 }
 
-CK_RV C_MessageDecryptFinal(CK_SESSION_HANDLE) {
-  return p11::Guard("C_MessageDecryptFinal", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_MessageDecryptFinal(CK_SESSION_HANDLE hSession) {
+  return p11::Guard("C_MessageDecryptFinal",
+                    [&](p11::Module& m) { return p11::MessageDecryptFinal(m, hSession); });
 }
 
-CK_RV C_MessageSignInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
-  return p11::Guard("C_MessageSignInit", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_MessageSignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                        CK_OBJECT_HANDLE hKey) {
+  return p11::Guard("C_MessageSignInit", [&](p11::Module& m) {
+    return p11::MessageSignInit(m, hSession, pMechanism, hKey);
+  });
 }
 
-CK_RV C_SignMessage(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
-                    CK_ULONG_PTR) {
-  return p11::Guard("C_SignMessage", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_SignMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
+                    CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                    CK_ULONG_PTR pulSignatureLen) {
+  return p11::Guard("C_SignMessage", [&](p11::Module& m) {
+    return p11::SignMessage(m, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature,
+                            pulSignatureLen);
+  });
 }
 
-CK_RV C_SignMessageBegin(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG) {
-  return p11::Guard("C_SignMessageBegin", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_SignMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
+                         CK_ULONG ulParameterLen) {
+  return p11::Guard("C_SignMessageBegin", [&](p11::Module& m) {
+    return p11::SignMessageBegin(m, hSession, pParameter, ulParameterLen);
+  });
 }
 
-CK_RV C_SignMessageNext(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG,
-                        CK_BYTE_PTR, CK_ULONG_PTR) {
-  return p11::Guard("C_SignMessageNext", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_SignMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
+                        CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                        CK_ULONG_PTR pulSignatureLen) {
+  return p11::Guard("C_SignMessageNext", [&](p11::Module& m) {
+    return p11::SignMessageNext(m, hSession, pParameter, ulParameterLen, pData, ulDataLen,
+                                pSignature, pulSignatureLen);
+  });
 }
 
-CK_RV C_MessageSignFinal(CK_SESSION_HANDLE) {
-  return p11::Guard("C_MessageSignFinal", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_MessageSignFinal(CK_SESSION_HANDLE hSession) {
+  return p11::Guard("C_MessageSignFinal",
+                    [&](p11::Module& m) { return p11::MessageSignFinal(m, hSession); });
 }
 
-CK_RV C_MessageVerifyInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
-  return p11::Guard("C_MessageVerifyInit", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_MessageVerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                          CK_OBJECT_HANDLE hKey) {
+  return p11::Guard("C_MessageVerifyInit", [&](p11::Module& m) {
+    return p11::MessageVerifyInit(m, hSession, pMechanism, hKey);
+  });
 }
 
-CK_RV C_VerifyMessage(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
-                      CK_ULONG) {
-  return p11::Guard("C_VerifyMessage", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_VerifyMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
+                      CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                      CK_ULONG ulSignatureLen) {
+  return p11::Guard("C_VerifyMessage", [&](p11::Module& m) {
+    return p11::VerifyMessage(m, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature,
+                              ulSignatureLen);
+  });
 }
 
-CK_RV C_VerifyMessageBegin(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG) {
-  return p11::Guard("C_VerifyMessageBegin", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_VerifyMessageBegin(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
+                           CK_ULONG ulParameterLen) {
+  return p11::Guard("C_VerifyMessageBegin", [&](p11::Module& m) {
+    return p11::VerifyMessageBegin(m, hSession, pParameter, ulParameterLen);
+  });
 }
 
-CK_RV C_VerifyMessageNext(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG,
-                          CK_BYTE_PTR, CK_ULONG) {
-  return p11::Guard("C_VerifyMessageNext", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_VerifyMessageNext(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
+                          CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+                          CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen) {
+  return p11::Guard("C_VerifyMessageNext", [&](p11::Module& m) {
+    return p11::VerifyMessageNext(m, hSession, pParameter, ulParameterLen, pData, ulDataLen,
+                                  pSignature, ulSignatureLen);
+  });
 }
 
-CK_RV C_MessageVerifyFinal(CK_SESSION_HANDLE) {
-  return p11::Guard("C_MessageVerifyFinal", [&](p11::Module&) { return p11::NotSupported(); });
+CK_RV C_MessageVerifyFinal(CK_SESSION_HANDLE hSession) {
+  return p11::Guard("C_MessageVerifyFinal",
+                    [&](p11::Module& m) { return p11::MessageVerifyFinal(m, hSession); });
 }
 
 }  // extern "C"

@@ -9,8 +9,6 @@
 
 namespace p11 {
 
-Result<void> NotSupported();
-
 // §5.4 general purpose (C_Initialize/C_Finalize live with the library state in src/module).
 Result<void> GetInfo(Module& m, CK_INFO* info);
 
@@ -96,6 +94,73 @@ Result<void> Verify(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* in, CK_ULONG 
 Result<void> VerifyUpdate(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* in, CK_ULONG in_len);
 Result<void> VerifyFinal(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* sig, CK_ULONG sig_len);
 
+// §5.12–5.13 signatures with data recovery (recover_api.cpp).
+Result<void> SignRecoverInit(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                             CK_OBJECT_HANDLE key);
+Result<void> SignRecover(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* in, CK_ULONG in_len,
+                         CK_BYTE* sig, CK_ULONG* sig_len);
+Result<void> VerifyRecoverInit(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                               CK_OBJECT_HANDLE key);
+Result<void> VerifyRecover(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* sig, CK_ULONG sig_len,
+                           CK_BYTE* out, CK_ULONG* out_len);
+
+// §5.11 message-based encryption and decryption (message_cipher_api.cpp).
+Result<void> MessageEncryptInit(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                                CK_OBJECT_HANDLE key);
+Result<void> EncryptMessage(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
+                            const CK_BYTE* aad, CK_ULONG aad_len, const CK_BYTE* in,
+                            CK_ULONG in_len, CK_BYTE* out, CK_ULONG* out_len);
+Result<void> EncryptMessageBegin(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param,
+                                 CK_ULONG param_len, const CK_BYTE* aad, CK_ULONG aad_len);
+Result<void> EncryptMessageNext(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param,
+                                CK_ULONG param_len, const CK_BYTE* in, CK_ULONG in_len,
+                                CK_BYTE* out, CK_ULONG* out_len, CK_FLAGS flags);
+Result<void> MessageEncryptFinal(Module& m, CK_SESSION_HANDLE h);
+Result<void> MessageDecryptInit(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                                CK_OBJECT_HANDLE key);
+Result<void> DecryptMessage(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
+                            const CK_BYTE* aad, CK_ULONG aad_len, const CK_BYTE* in,
+                            CK_ULONG in_len, CK_BYTE* out, CK_ULONG* out_len);
+Result<void> DecryptMessageBegin(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param,
+                                 CK_ULONG param_len, const CK_BYTE* aad, CK_ULONG aad_len);
+Result<void> DecryptMessageNext(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param,
+                                CK_ULONG param_len, const CK_BYTE* in, CK_ULONG in_len,
+                                CK_BYTE* out, CK_ULONG* out_len, CK_FLAGS flags);
+Result<void> MessageDecryptFinal(Module& m, CK_SESSION_HANDLE h);
+
+// §5.13 message-based signing and verification (message_sign_api.cpp).
+Result<void> MessageSignInit(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                             CK_OBJECT_HANDLE key);
+Result<void> SignMessage(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
+                         const CK_BYTE* data, CK_ULONG data_len, CK_BYTE* sig, CK_ULONG* sig_len);
+Result<void> SignMessageBegin(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param,
+                              CK_ULONG param_len);
+Result<void> SignMessageNext(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
+                             const CK_BYTE* data, CK_ULONG data_len, CK_BYTE* sig,
+                             CK_ULONG* sig_len);
+Result<void> MessageSignFinal(Module& m, CK_SESSION_HANDLE h);
+Result<void> MessageVerifyInit(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                               CK_OBJECT_HANDLE key);
+Result<void> VerifyMessage(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param, CK_ULONG param_len,
+                           const CK_BYTE* data, CK_ULONG data_len, const CK_BYTE* sig,
+                           CK_ULONG sig_len);
+Result<void> VerifyMessageBegin(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param,
+                                CK_ULONG param_len);
+Result<void> VerifyMessageNext(Module& m, CK_SESSION_HANDLE h, CK_VOID_PTR param,
+                               CK_ULONG param_len, const CK_BYTE* data, CK_ULONG data_len,
+                               const CK_BYTE* sig, CK_ULONG sig_len);
+Result<void> MessageVerifyFinal(Module& m, CK_SESSION_HANDLE h);
+
+// §5.15 dual-function operations (dual_api.cpp).
+Result<void> DigestEncryptUpdate(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* in, CK_ULONG in_len,
+                                 CK_BYTE* out, CK_ULONG* out_len);
+Result<void> DecryptDigestUpdate(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* in, CK_ULONG in_len,
+                                 CK_BYTE* out, CK_ULONG* out_len);
+Result<void> SignEncryptUpdate(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* in, CK_ULONG in_len,
+                               CK_BYTE* out, CK_ULONG* out_len);
+Result<void> DecryptVerifyUpdate(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* in, CK_ULONG in_len,
+                                 CK_BYTE* out, CK_ULONG* out_len);
+
 // §5.14 key management and §5.15 random numbers (key_api.cpp).
 Result<void> GenerateKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
                          const CK_ATTRIBUTE* tmpl, CK_ULONG count, CK_OBJECT_HANDLE* key);
@@ -103,6 +168,15 @@ Result<void> GenerateKeyPair(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM*
                              const CK_ATTRIBUTE* pub_tmpl, CK_ULONG pub_count,
                              const CK_ATTRIBUTE* priv_tmpl, CK_ULONG priv_count,
                              CK_OBJECT_HANDLE* pub, CK_OBJECT_HANDLE* priv);
+Result<void> WrapKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                     CK_OBJECT_HANDLE wrapping, CK_OBJECT_HANDLE key, CK_BYTE* out,
+                     CK_ULONG* out_len);
+Result<void> UnwrapKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                       CK_OBJECT_HANDLE unwrapping, const CK_BYTE* wrapped, CK_ULONG wrapped_len,
+                       const CK_ATTRIBUTE* tmpl, CK_ULONG count, CK_OBJECT_HANDLE* key);
+Result<void> DeriveKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
+                       CK_OBJECT_HANDLE base, const CK_ATTRIBUTE* tmpl, CK_ULONG count,
+                       CK_OBJECT_HANDLE* key);
 Result<void> SeedRandom(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* seed, CK_ULONG len);
 Result<void> GenerateRandom(Module& m, CK_SESSION_HANDLE h, CK_BYTE* out, CK_ULONG len);
 

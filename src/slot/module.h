@@ -14,6 +14,7 @@
 #include "mechanisms/registry.h"
 #include "slot/handle_table.h"
 #include "slot/locking.h"
+#include "slot/saved_states.h"
 #include "slot/session_table.h"
 #include "slot/slot_table.h"
 #include "token/soft/soft_store.h"
@@ -33,6 +34,7 @@ class Module {
   SlotTable& slots() { return *slots_; }
   SessionTable& sessions() { return sessions_; }
   HandleTable& handles() { return handles_; }
+  SavedStates& saved_states() { return saved_states_; }
 
  private:
   Module(Config config, LockFactory locks) : config_(std::move(config)), locks_(locks) {}
@@ -44,6 +46,7 @@ class Module {
   std::unique_ptr<SlotTable> slots_;
   SessionTable sessions_;
   HandleTable handles_;
+  SavedStates saved_states_;
 };
 
 }  // namespace p11

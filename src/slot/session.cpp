@@ -19,6 +19,12 @@ void Session::ResetOperations() {
   verify.Reset();
   encrypt.Reset();
   decrypt.Reset();
+  sign_recover.Reset();
+  verify_recover.Reset();
+  message_encrypt.Reset();
+  message_decrypt.Reset();
+  message_sign = MessageSigning();
+  message_verify = MessageSigning();
   find = FindState();
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "mechanisms/mechanism.h"
 #include "mechanisms/operation.h"
 #include "slot/locking.h"
 #include "slot/slot.h"
@@ -29,6 +30,25 @@ struct OpSlot {
     needs_context_login = always_authenticate;
   }
   void Reset() { *this = OpSlot(); }
+};
+
+// C_MessageSignInit / C_MessageVerifyInit: the key and mechanism every message uses, and
+// the message being signed part by part (C_SignMessageBegin / Next), if any.
+struct MessageSigning {
+  bool active = false;
+  const Mechanism* mechanism = nullptr;
+  std::vector<uint8_t> init_param;
+  ObjectId key = 0;
+  std::unique_ptr<SignOperation> sign;
+  std::unique_ptr<VerifyOperation> verify;
+  // The last part's data went in already; a retry after a length query only fetches.
+  bool last_part_fed = false;
+
+  void EndMessage() {
+    sign.reset();
+    verify.reset();
+    last_part_fed = false;
+  }
 };
 
 struct FindState {
@@ -59,6 +79,12 @@ class Session {
   OpSlot<VerifyOperation> verify;
   OpSlot<CipherOperation> encrypt;
   OpSlot<CipherOperation> decrypt;
+  OpSlot<SignOperation> sign_recover;
+  OpSlot<RecoverOperation> verify_recover;
+  OpSlot<MessageCipherOperation> message_encrypt;
+  OpSlot<MessageCipherOperation> message_decrypt;
+  MessageSigning message_sign;
+  MessageSigning message_verify;
   FindState find;
 
  private:

@@ -144,17 +144,47 @@ Result<void> SessionCancel(Module& m, CK_SESSION_HANDLE h, CK_FLAGS flags) {
   return Ok();
 }
 
-Result<void> GetOperationState(Module& m, CK_SESSION_HANDLE h, CK_BYTE*, CK_ULONG* state_len) {
+// §5.6: the digest or MAC under way (the operations whose state OpenSSL can copy); see
+// saved_states.h for what the bytes are.
+Result<void> GetOperationState(Module& m, CK_SESSION_HANDLE h, CK_BYTE* state,
+                               CK_ULONG* state_len) {
   if (state_len == nullptr) return Fail(CKR_ARGUMENTS_BAD, "state length");
-  P11_TRY(LockSession(m, h));
-  return Fail(CKR_STATE_UNSAVEABLE, "operation state");
+  P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
+  bool other_ops = s->encrypt.active() || s->decrypt.active() || s->verify.active() ||
+                   s->sign_recover.active() || s->verify_recover.active();
+  if (!s->digest.active() && !s->sign.active()) {
+    return Fail(other_ops ? CKR_STATE_UNSAVEABLE : CKR_OPERATION_NOT_INITIALIZED, "state");
+  }
+  if (other_ops) return Fail(CKR_STATE_UNSAVEABLE, "state");
+  OutBuffer out(state, state_len);
+  P11_ASSIGN_OR_RETURN(std::span<uint8_t> blob, out.Reserve(SavedStates::kStateBlobSize));
+  SavedOperation saved;
+  if (s->digest.active()) {
+    P11_ASSIGN_OR_RETURN(saved.digest, s->digest.op->Clone());
+  }
+  if (s->sign.active()) {
+    P11_ASSIGN_OR_RETURN(saved.sign, s->sign.op->Clone());
+  }
+  P11_TRY(m.saved_states().Save(std::move(saved), blob));
+  out.Commit(SavedStates::kStateBlobSize);
+  return Ok();
 }
 
-Result<void> SetOperationState(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* state, CK_ULONG,
-                               CK_OBJECT_HANDLE, CK_OBJECT_HANDLE) {
+Result<void> SetOperationState(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* state,
+                               CK_ULONG state_len, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE) {
   if (state == nullptr) return Fail(CKR_ARGUMENTS_BAD, "state");
-  P11_TRY(LockSession(m, h));
-  return Fail(CKR_SAVED_STATE_INVALID, "operation state");
+  P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
+  P11_ASSIGN_OR_RETURN(SavedOperation saved, m.saved_states().Restore(ByteView(state, state_len)));
+  // The restored operations replace whatever was active, and continue multi-part.
+  if (saved.digest) {
+    s->digest.Start(std::move(saved.digest), false);
+    s->digest.multi_part = true;
+  }
+  if (saved.sign) {
+    s->sign.Start(std::move(saved.sign), false);
+    s->sign.multi_part = true;
+  }
+  return Ok();
 }
 
 }  // namespace p11

@@ -56,8 +56,6 @@ CK_FLAGS TokenFlags(const TokenStatus& st) {
 
 }  // namespace
 
-Result<void> NotSupported() { return Fail(CKR_FUNCTION_NOT_SUPPORTED, "not supported"); }
-
 Result<void> GetInfo(Module&, CK_INFO* info) {
   if (info == nullptr) return Fail(CKR_ARGUMENTS_BAD, "info");
   *info = CK_INFO{};

@@ -242,6 +242,37 @@ void FinishKey(Object& key, Origin origin, CK_MECHANISM_TYPE mechanism) {
   key.SetBool(CKA_NEVER_EXTRACTABLE, generated && !key.GetBool(CKA_EXTRACTABLE, true));
 }
 
+void FinishDerivedKey(Object& key, const Object& base) {
+  FinishKey(key, Origin::kDerive, CK_UNAVAILABLE_INFORMATION);
+  if (!internal::IsKeyClass(key.Class()) || key.Class() == CKO_PUBLIC_KEY) return;
+  key.SetBool(CKA_ALWAYS_SENSITIVE,
+              base.GetBool(CKA_ALWAYS_SENSITIVE) && key.GetBool(CKA_SENSITIVE));
+  key.SetBool(CKA_NEVER_EXTRACTABLE,
+              base.GetBool(CKA_NEVER_EXTRACTABLE) && !key.GetBool(CKA_EXTRACTABLE, true));
+}
+
+Result<std::vector<TemplateAttr>> NestedTemplate(const Object& object, CK_ATTRIBUTE_TYPE type) {
+  const AttrValue* stored = object.Get(type);
+  if (stored == nullptr || stored->empty()) return std::vector<TemplateAttr>();
+  return internal::DecodeNested(ByteView(*stored));
+}
+
+Result<std::vector<TemplateAttr>> JoinTemplate(std::span<const TemplateAttr> caller,
+                                               std::span<const TemplateAttr> required) {
+  std::vector<TemplateAttr> joined(caller.begin(), caller.end());
+  for (const TemplateAttr& need : required) {
+    auto same_type = [&](const TemplateAttr& a) { return a.type == need.type; };
+    auto it = std::find_if(joined.begin(), joined.end(), same_type);
+    if (it == joined.end()) {
+      joined.push_back(need);
+    } else if (!std::equal(it->value.begin(), it->value.end(), need.value.begin(),
+                           need.value.end())) {
+      return Fail(CKR_TEMPLATE_INCONSISTENT, "template conflicts with the key's template");
+    }
+  }
+  return joined;
+}
+
 Result<Object> ApplySet(const Object& current, std::span<const TemplateAttr> tmpl, Actor actor) {
   if (!current.GetBool(CKA_MODIFIABLE, true)) {
     return Fail(CKR_ACTION_PROHIBITED, "object not modifiable");

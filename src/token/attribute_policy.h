@@ -5,6 +5,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "common/result.h"
 #include "token/object.h"
@@ -45,6 +46,21 @@ Result<Object> NewObject(Origin origin, std::span<const TemplateAttr> tmpl, Impl
 // CK_UNAVAILABLE_INFORMATION when not generated), CKA_ALWAYS_SENSITIVE = CKA_SENSITIVE and
 // CKA_NEVER_EXTRACTABLE = !CKA_EXTRACTABLE (for generated keys; false for imported).
 void FinishKey(Object& key, Origin origin, CK_MECHANISM_TYPE mechanism);
+
+// C_DeriveKey (§4.x footnotes on CKA_ALWAYS_SENSITIVE / CKA_NEVER_EXTRACTABLE): a derived key
+// is not local; it is "always sensitive" only if the base key was and it is sensitive itself,
+// "never extractable" only if the base key was and it is unextractable itself.
+void FinishDerivedKey(Object& key, const Object& base);
+
+// The entries of an array attribute (CKA_WRAP_TEMPLATE, CKA_UNWRAP_TEMPLATE,
+// CKA_DERIVE_TEMPLATE) of `object`, viewing into it; empty when the object has none.
+Result<std::vector<TemplateAttr>> NestedTemplate(const Object& object, CK_ATTRIBUTE_TYPE type);
+
+// A caller's template joined with a key's CKA_UNWRAP_TEMPLATE / CKA_DERIVE_TEMPLATE: the
+// key's attributes are added; one the caller gave with another value is
+// CKR_TEMPLATE_INCONSISTENT.
+Result<std::vector<TemplateAttr>> JoinTemplate(std::span<const TemplateAttr> caller,
+                                               std::span<const TemplateAttr> required);
 
 // C_SetAttributeValue: the object after applying `tmpl`, or the reason it may not change —
 // CKR_ACTION_PROHIBITED when CKA_MODIFIABLE is false, CKR_ATTRIBUTE_READ_ONLY for

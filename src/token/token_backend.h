@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -93,6 +94,32 @@ class TokenBackend {
   virtual Result<std::pair<ObjectId, ObjectId>> GenerateKeyPair(const Mechanism& mechanism,
                                                                 ByteView param, Object pub,
                                                                 Object priv) = 0;
+  // C_SignRecoverInit / C_VerifyRecoverInit and the message-based API (C_MessageEncryptInit
+  // …): like BeginSign with the mechanism's matching capability.
+  virtual Result<std::unique_ptr<SignOperation>> BeginSignRecover(const Mechanism& mechanism,
+                                                                  ByteView param, ObjectId key) = 0;
+  virtual Result<std::unique_ptr<RecoverOperation>> BeginVerifyRecover(const Mechanism& mechanism,
+                                                                       ByteView param,
+                                                                       ObjectId key) = 0;
+  virtual Result<std::unique_ptr<MessageCipherOperation>> BeginMessageEncrypt(
+      const Mechanism& mechanism, ByteView param, ObjectId key) = 0;
+  virtual Result<std::unique_ptr<MessageCipherOperation>> BeginMessageDecrypt(
+      const Mechanism& mechanism, ByteView param, ObjectId key) = 0;
+  // C_DeriveKey: `derived` carries the template after policy defaults; the backend fills the
+  // value, sets the token-derived attributes from `base` (policy::FinishDerivedKey), stores
+  // the key and returns its id. `other` is the second key a mechanism's parameter names by
+  // handle (KeyedDerive, mechanisms/kdf_keyed.h), resolved by the caller.
+  virtual Result<ObjectId> DeriveKey(const Mechanism& mechanism, ByteView param, ObjectId base,
+                                     std::optional<ObjectId> other, Object derived) = 0;
+  // C_WrapKey: `key` wrapped under `wrapping` (the caller checked extractability and the
+  // wrapping rules).
+  virtual Result<void> WrapKey(const Mechanism& mechanism, ByteView param, ObjectId wrapping,
+                               ObjectId key, OutBuffer& out) = 0;
+  // C_UnwrapKey: `key` carries the template after policy defaults; the backend adds the
+  // unwrapped values, completes and stores the key.
+  virtual Result<ObjectId> UnwrapKey(const Mechanism& mechanism, ByteView param,
+                                     ObjectId unwrapping, ByteView wrapped, Object key) = 0;
+
   virtual Result<void> GenerateRandom(std::span<uint8_t> out) = 0;
   virtual Result<void> SeedRandom(ByteView seed) = 0;
 };

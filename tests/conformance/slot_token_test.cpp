@@ -178,8 +178,11 @@ TEST_F(TokenInitTest, ReinitWipesObjectsAndKeepsSlot) {
   EXPECT_FALSE(after.flags & CKF_USER_PIN_INITIALIZED) << "re-init resets the user PIN";
   (void)before;
   s = OpenRw();
+  // Only the token's own CKO_PROFILE objects may remain: every object made before is gone.
   Template all;
-  EXPECT_TRUE(Find(s, all).empty()) << "objects survived C_InitToken";
+  Template profiles;
+  profiles.Ulong(CKA_CLASS, CKO_PROFILE);
+  EXPECT_EQ(Find(s, all).size(), Find(s, profiles).size()) << "objects survived C_InitToken";
   // The user PIN is gone with the old token.
   EXPECT_RV(CKR_USER_PIN_NOT_INITIALIZED, LoginUser(s));
   // Still no stale objects after a restart.
@@ -189,7 +192,7 @@ TEST_F(TokenInitTest, ReinitWipesObjectsAndKeepsSlot) {
   ASSERT_CKR_OK(f_->C_InitPIN(s, Utf8(kUserPin), kUserPin.size()));
   ASSERT_CKR_OK(f_->C_Logout(s));
   ASSERT_CKR_OK(LoginUser(s));
-  EXPECT_TRUE(Find(s, all).empty());
+  EXPECT_EQ(Find(s, all).size(), Find(s, profiles).size());
 }
 
 TEST_F(TokenInitTest, MechanismListProtocol) {
@@ -259,7 +262,7 @@ TEST_F(TokenInitTest, MechanismInfoIsTruthful) {
   ASSERT_CKR_OK(f_->C_GetMechanismInfo(slot_, CKM_RSA_PKCS_KEY_PAIR_GEN, &info));
   EXPECT_LE(info.ulMinKeySize, 2048u);
   EXPECT_GE(info.ulMinKeySize, 1024u);
-  EXPECT_EQ(info.ulMaxKeySize, 4096u);
+  EXPECT_GE(info.ulMaxKeySize, 4096u);
   EXPECT_TRUE(info.flags & CKF_GENERATE_KEY_PAIR);
 
   ASSERT_CKR_OK(f_->C_GetMechanismInfo(slot_, CKM_RSA_PKCS, &info));

@@ -35,7 +35,9 @@ SoftToken::SoftToken(std::shared_ptr<SqliteDb> db, const Config& config, const R
       config_(config),
       mechanisms_(mechanisms),
       row_id_(row_id),
-      slot_id_(slot_id) {}
+      slot_id_(slot_id) {
+  AddProfileObjects_inlock();
+}
 
 SoftToken::~SoftToken() = default;
 
@@ -169,6 +171,7 @@ Result<void> SoftToken::InitToken(SecretView so_pin, std::string_view label) {
   P11_TRY(row_id_ == 0 ? CreateRow_inlock(so_pin, trimmed) : ResetRow_inlock(so_pin, trimmed));
   Forget_inlock();
   session_objects_.Clear();
+  AddProfileObjects_inlock();
   return Ok();
 }
 

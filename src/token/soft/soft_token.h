@@ -72,6 +72,23 @@ class SoftToken : public TokenBackend {
   Result<ObjectId> GenerateKey(const Mechanism& mechanism, ByteView param, Object key) override;
   Result<std::pair<ObjectId, ObjectId>> GenerateKeyPair(const Mechanism& mechanism, ByteView param,
                                                         Object pub, Object priv) override;
+  Result<std::unique_ptr<SignOperation>> BeginSignRecover(const Mechanism& mechanism,
+                                                          ByteView param, ObjectId key) override;
+  Result<std::unique_ptr<RecoverOperation>> BeginVerifyRecover(const Mechanism& mechanism,
+                                                               ByteView param,
+                                                               ObjectId key) override;
+  Result<std::unique_ptr<MessageCipherOperation>> BeginMessageEncrypt(const Mechanism& mechanism,
+                                                                      ByteView param,
+                                                                      ObjectId key) override;
+  Result<std::unique_ptr<MessageCipherOperation>> BeginMessageDecrypt(const Mechanism& mechanism,
+                                                                      ByteView param,
+                                                                      ObjectId key) override;
+  Result<ObjectId> DeriveKey(const Mechanism& mechanism, ByteView param, ObjectId base,
+                             std::optional<ObjectId> other, Object derived) override;
+  Result<void> WrapKey(const Mechanism& mechanism, ByteView param, ObjectId wrapping, ObjectId key,
+                       OutBuffer& out) override;
+  Result<ObjectId> UnwrapKey(const Mechanism& mechanism, ByteView param, ObjectId unwrapping,
+                             ByteView wrapped, Object key) override;
   Result<void> GenerateRandom(std::span<uint8_t> out) override;
   Result<void> SeedRandom(ByteView seed) override;
 
@@ -99,6 +116,10 @@ class SoftToken : public TokenBackend {
 
   // soft_token_crypto.cpp
   Result<std::shared_ptr<const KeyMaterial>> KeyFor(const Mechanism& mechanism, ObjectId id);
+  // soft_token_profiles.cpp
+  void AddProfileObjects_inlock();
+  // soft_token_keys.cpp
+  Result<ObjectId> StoreOne(Object object);
 
   const std::shared_ptr<SqliteDb> db_;
   const Config config_;

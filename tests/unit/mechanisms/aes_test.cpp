@@ -143,7 +143,11 @@ class AesTest : public ::testing::Test {
 
 TEST_F(AesTest, RegistersWithInfo) {
   for (CK_MECHANISM_TYPE t : {CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_GCM}) {
-    EXPECT_EQ(Mech(t).info().flags, CKF_ENCRYPT | CKF_DECRYPT);
+    CK_FLAGS want = CKF_ENCRYPT | CKF_DECRYPT;
+    if (t == CKM_AES_GCM) {
+      want |= CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT | CKF_WRAP | CKF_UNWRAP;
+    }
+    EXPECT_EQ(Mech(t).info().flags, want);
     EXPECT_EQ(Mech(t).info().ulMinKeySize, 16u);
     EXPECT_EQ(Mech(t).info().ulMaxKeySize, 32u);
     EXPECT_TRUE(Mech(t).AcceptsKeyType(CKK_AES));
@@ -488,6 +492,32 @@ TEST_F(AesTest, KeyGeneration) {
   ok.SetUlong(CKA_VALUE_LEN, 16);
   uint8_t param[1] = {0};
   EXPECT_EQ(gen.GenerateKey(ByteView(param, 1), ok).rv(), CKR_MECHANISM_PARAM_INVALID);
+}
+
+TEST_F(AesTest, GcmWrapIsCiphertextAndTag) {
+  Bytes wrapping = Random(32), secret = Random(24), iv = Random(12), aad = Random(5);
+  CK_GCM_PARAMS p = Gcm(iv, aad);
+  KeyMaterial k = symtest::SecretKey(CKK_AES, wrapping);
+  SecureBuffer value{ByteView(secret)};
+  auto wrapped = symtest::QueryThenCall(
+      [&](OutBuffer& o) { return Mech(CKM_AES_GCM).Wrap(RawParam(p), k, value.secret(), o); });
+  ASSERT_TRUE(wrapped.ok()) << wrapped.rv();
+  EXPECT_EQ(*wrapped, OsslCipher("AES-256-GCM", true, wrapping, iv, secret, false, aad, 16));
+  auto unwrapped = Mech(CKM_AES_GCM).Unwrap(RawParam(p), k, *wrapped);
+  ASSERT_TRUE(unwrapped.ok()) << unwrapped.rv();
+  EXPECT_EQ(Bytes(unwrapped->view().begin(), unwrapped->view().end()), secret);
+  // A changed byte or a truncated blob is CKR_WRAPPED_KEY_INVALID, whichever check fails.
+  Bytes tampered = *wrapped;
+  tampered[3] ^= 1;
+  EXPECT_EQ(Mech(CKM_AES_GCM).Unwrap(RawParam(p), k, tampered).rv(), CKR_WRAPPED_KEY_INVALID);
+  EXPECT_EQ(Mech(CKM_AES_GCM).Unwrap(RawParam(p), k, ByteView(*wrapped).first(10)).rv(),
+            CKR_WRAPPED_KEY_INVALID);
+  CK_GCM_PARAMS bad = Gcm(iv, aad, 20);
+  EXPECT_EQ(Mech(CKM_AES_GCM).Unwrap(RawParam(bad), k, *wrapped).rv(), CKR_MECHANISM_PARAM_INVALID);
+  // The other AES modes do not wrap.
+  CK_ULONG len = 0;
+  OutBuffer query(nullptr, &len);
+  EXPECT_EQ(Mech(CKM_AES_CBC).Wrap(iv, k, value.secret(), query).rv(), CKR_MECHANISM_INVALID);
 }
 
 }  // namespace

@@ -189,7 +189,7 @@ TEST_F(EcTest, KeyPairGenerationTemplateRules) {
     return gen.GenerateKeyPair({}, pub, priv).rv();
   };
   EXPECT_EQ(generate(std::nullopt), CKR_TEMPLATE_INCOMPLETE);
-  EXPECT_EQ(generate(Hex("06052b8104000a")), CKR_CURVE_NOT_SUPPORTED);  // secp256k1
+  EXPECT_EQ(generate(Hex("06052b81040021")), CKR_CURVE_NOT_SUPPORTED);  // secp224r1
   EXPECT_EQ(generate(Hex("0605")), CKR_ATTRIBUTE_VALUE_INVALID);
   EXPECT_EQ(generate(Hex("1303616263")), CKR_CURVE_NOT_SUPPORTED);
   // PKCS#11 also names curves by PrintableString.

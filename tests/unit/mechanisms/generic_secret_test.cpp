@@ -102,5 +102,48 @@ TEST_F(GenericSecretTest, GeneratedKeySignsWithHmac) {
   EXPECT_EQ((*verify)->Verify(msg, *mac).rv(), CKR_OK);
 }
 
+TEST_F(GenericSecretTest, PerHashGeneratorsMakeTheirHmacKeyType) {
+  struct Gen {
+    CK_MECHANISM_TYPE gen;
+    CK_KEY_TYPE key_type;
+    CK_MECHANISM_TYPE hmac;
+  };
+  constexpr Gen kGens[] = {
+      {CKM_SHA_1_KEY_GEN, CKK_SHA_1_HMAC, CKM_SHA_1_HMAC},
+      {CKM_SHA224_KEY_GEN, CKK_SHA224_HMAC, CKM_SHA224_HMAC},
+      {CKM_SHA256_KEY_GEN, CKK_SHA256_HMAC, CKM_SHA256_HMAC},
+      {CKM_SHA384_KEY_GEN, CKK_SHA384_HMAC, CKM_SHA384_HMAC},
+      {CKM_SHA512_KEY_GEN, CKK_SHA512_HMAC, CKM_SHA512_HMAC},
+      {CKM_SHA512_224_KEY_GEN, CKK_SHA512_224_HMAC, CKM_SHA512_224_HMAC},
+      {CKM_SHA512_256_KEY_GEN, CKK_SHA512_256_HMAC, CKM_SHA512_256_HMAC},
+      {CKM_SHA3_224_KEY_GEN, CKK_SHA3_224_HMAC, CKM_SHA3_224_HMAC},
+      {CKM_SHA3_256_KEY_GEN, CKK_SHA3_256_HMAC, CKM_SHA3_256_HMAC},
+      {CKM_SHA3_384_KEY_GEN, CKK_SHA3_384_HMAC, CKM_SHA3_384_HMAC},
+      {CKM_SHA3_512_KEY_GEN, CKK_SHA3_512_HMAC, CKM_SHA3_512_HMAC},
+  };
+  for (const Gen& g : kGens) {
+    const Mechanism* gen = registry_.Find(g.gen);
+    ASSERT_NE(gen, nullptr) << g.gen;
+    EXPECT_EQ(gen->info().flags, CKF_GENERATE);
+    EXPECT_EQ(gen->GeneratedKeyType(), g.key_type);
+    Object key;
+    key.SetUlong(CKA_KEY_TYPE, g.key_type);
+    key.SetUlong(CKA_VALUE_LEN, 32);
+    ASSERT_TRUE(gen->GenerateKey({}, key).ok());
+    EXPECT_EQ(key.GetBytes(CKA_VALUE).size(), 32u);
+    // CKA_VALUE_LEN is required; another hash's key type is inconsistent.
+    Object no_len;
+    EXPECT_EQ(gen->GenerateKey({}, no_len).rv(), CKR_TEMPLATE_INCOMPLETE);
+    Object wrong;
+    wrong.SetUlong(CKA_KEY_TYPE, CKK_AES);
+    wrong.SetUlong(CKA_VALUE_LEN, 32);
+    EXPECT_EQ(gen->GenerateKey({}, wrong).rv(), CKR_TEMPLATE_INCONSISTENT);
+    // The generated key signs with its HMAC.
+    KeyMaterial k = symtest::SecretKey(
+        g.key_type, Bytes(key.GetBytes(CKA_VALUE).begin(), key.GetBytes(CKA_VALUE).end()));
+    EXPECT_TRUE(registry_.Find(g.hmac)->BeginSign({}, k).ok());
+  }
+}
+
 }  // namespace
 }  // namespace p11

@@ -28,6 +28,14 @@ constexpr HmacName kHmacs[] = {
     {"SHA256", "SHA256", CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, CKK_SHA256_HMAC, 32},
     {"SHA384", "SHA384", CKM_SHA384_HMAC, CKM_SHA384_HMAC_GENERAL, CKK_SHA384_HMAC, 48},
     {"SHA512", "SHA512", CKM_SHA512_HMAC, CKM_SHA512_HMAC_GENERAL, CKK_SHA512_HMAC, 64},
+    {"SHA512_224", "SHA512-224", CKM_SHA512_224_HMAC, CKM_SHA512_224_HMAC_GENERAL,
+     CKK_SHA512_224_HMAC, 28},
+    {"SHA512_256", "SHA512-256", CKM_SHA512_256_HMAC, CKM_SHA512_256_HMAC_GENERAL,
+     CKK_SHA512_256_HMAC, 32},
+    {"SHA3_224", "SHA3-224", CKM_SHA3_224_HMAC, CKM_SHA3_224_HMAC_GENERAL, CKK_SHA3_224_HMAC, 28},
+    {"SHA3_256", "SHA3-256", CKM_SHA3_256_HMAC, CKM_SHA3_256_HMAC_GENERAL, CKK_SHA3_256_HMAC, 32},
+    {"SHA3_384", "SHA3-384", CKM_SHA3_384_HMAC, CKM_SHA3_384_HMAC_GENERAL, CKK_SHA3_384_HMAC, 48},
+    {"SHA3_512", "SHA3-512", CKM_SHA3_512_HMAC, CKM_SHA3_512_HMAC_GENERAL, CKK_SHA3_512_HMAC, 64},
 };
 
 const HmacName& Lookup(const std::string& name) {
@@ -95,7 +103,7 @@ TEST_F(HmacTest, RegistersAllWithSignVerifyInfo) {
   for (const HmacName& h : kHmacs) {
     for (CK_MECHANISM_TYPE t : {h.type, h.general}) {
       const Mechanism& m = Mech(t);
-      EXPECT_EQ(m.info().flags, CKF_SIGN | CKF_VERIFY);
+      EXPECT_EQ(m.info().flags, CKF_SIGN | CKF_VERIFY | CKF_MESSAGE_SIGN | CKF_MESSAGE_VERIFY);
       EXPECT_GE(m.info().ulMinKeySize, 1u);
       EXPECT_GE(m.info().ulMaxKeySize, 131u);  // RFC 4231 uses 131-byte keys
     }
@@ -104,7 +112,7 @@ TEST_F(HmacTest, RegistersAllWithSignVerifyInfo) {
 
 TEST_F(HmacTest, KnownAnswers) {
   auto records = symtest::ReadRecords("hmac.txt");
-  EXPECT_GE(records.size(), 35u);
+  EXPECT_GE(records.size(), 38u);
   for (const auto& r : records) {
     const HmacName& h = Lookup(r.at("Hash"));
     Bytes key = symtest::Field(r, "Key");
@@ -252,6 +260,37 @@ TEST_F(HmacTest, MatchesOpenSslOnRandomInputs) {
       want.resize(want_len);
       EXPECT_EQ(Sign(h.type, {}, key, msg, {1, 500, 999}), want) << h.name << " " << key_len;
       EXPECT_EQ(Verify(h.type, {}, key, msg, want, true), CKR_OK);
+    }
+  }
+}
+
+TEST_F(HmacTest, HashTypedKeysAreAccepted) {
+  for (const HmacName& h : kHmacs) {
+    EXPECT_TRUE(Mech(h.type).AcceptsKeyType(h.key_type)) << h.name;
+    EXPECT_TRUE(Mech(h.general).AcceptsKeyType(CKK_GENERIC_SECRET)) << h.name;
+    EXPECT_FALSE(Mech(h.type).AcceptsKeyType(CKK_AES)) << h.name;
+  }
+  KeyMaterial typed = symtest::SecretKey(CKK_SHA3_256_HMAC, Bytes(32, 7));
+  EXPECT_TRUE(Mech(CKM_SHA3_256_HMAC).BeginSign({}, typed).ok());
+  EXPECT_EQ(Mech(CKM_SHA256_HMAC).BeginSign({}, typed).rv(), CKR_KEY_TYPE_INCONSISTENT);
+}
+
+TEST_F(HmacTest, CloneContinuesIndependently) {
+  Bytes key(32, 0x0b);
+  Bytes msg = symtest::AsBytesOf("abc");
+  for (const HmacName& h : kHmacs) {
+    KeyMaterial k = symtest::SecretKey(CKK_GENERIC_SECRET, key);
+    auto op = Mech(h.type).BeginSign({}, k);
+    ASSERT_TRUE(op.ok());
+    ASSERT_TRUE((*op)->Update(ByteView(msg).first(2)).ok());
+    auto copy = (*op)->Clone();
+    ASSERT_TRUE(copy.ok()) << h.name;
+    Bytes want = Sign(h.type, {}, key, msg);
+    for (SignOperation* s : {op->get(), copy->get()}) {
+      ASSERT_TRUE(s->Update(ByteView(msg).subspan(2)).ok());
+      auto out = symtest::QueryThenCall([&](OutBuffer& o) { return s->Final(o); });
+      ASSERT_TRUE(out.ok());
+      EXPECT_EQ(*out, want) << h.name;
     }
   }
 }

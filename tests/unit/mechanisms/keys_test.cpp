@@ -186,7 +186,7 @@ TEST(KeysTest, EcPublicPointFormsAndOffCurveRejection) {
   EXPECT_EQ(CompleteKeyObject(key).rv(), CKR_ATTRIBUTE_VALUE_INVALID);
   key.Erase(CKA_EC_POINT);
   EXPECT_EQ(CompleteKeyObject(key).rv(), CKR_TEMPLATE_INCOMPLETE);
-  key.Set(CKA_EC_PARAMS, View(Hex("06052b8104000a")));
+  key.Set(CKA_EC_PARAMS, View(Hex("06052b81040021")));
   key.Set(CKA_EC_POINT, View(der));
   EXPECT_EQ(CompleteKeyObject(key).rv(), CKR_CURVE_NOT_SUPPORTED);
 }

@@ -15,6 +15,9 @@ using asym_test::Material;
 using asym_test::ParamBytes;
 using asym_test::View;
 
+// The Mechanism base adds the message-based signing flags to every signing mechanism.
+constexpr CK_FLAGS kMessageFlags = CKF_MESSAGE_SIGN | CKF_MESSAGE_VERIFY;
+
 CK_MECHANISM_TYPE Pkcs1MechanismFor(const std::string& sha) {
   if (sha == "SHA1") return CKM_SHA1_RSA_PKCS;
   if (sha == "SHA224") return CKM_SHA224_RSA_PKCS;
@@ -121,15 +124,17 @@ Object* RsaTest::priv_ = nullptr;
 TEST_F(RsaTest, MechanismInfoFollowsTheTable) {
   const CK_MECHANISM_INFO& gen = Mech(CKM_RSA_PKCS_KEY_PAIR_GEN).info();
   EXPECT_EQ(gen.ulMinKeySize, 2048u);
-  EXPECT_EQ(gen.ulMaxKeySize, 4096u);
+  EXPECT_EQ(gen.ulMaxKeySize, 8192u);
   EXPECT_EQ(gen.flags, CKF_GENERATE_KEY_PAIR);
-  EXPECT_EQ(Mech(CKM_RSA_PKCS).info().flags, CKF_SIGN | CKF_VERIFY | CKF_ENCRYPT | CKF_DECRYPT);
+  EXPECT_EQ(Mech(CKM_RSA_PKCS).info().flags, CKF_SIGN | CKF_VERIFY | kMessageFlags |
+                                                 CKF_SIGN_RECOVER | CKF_VERIFY_RECOVER |
+                                                 CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP);
   EXPECT_EQ(Mech(CKM_RSA_PKCS).info().ulMinKeySize, 1024u);
   for (CK_MECHANISM_TYPE t :
        {CKM_SHA1_RSA_PKCS, CKM_SHA224_RSA_PKCS, CKM_SHA256_RSA_PKCS, CKM_SHA384_RSA_PKCS,
         CKM_SHA512_RSA_PKCS, CKM_RSA_PKCS_PSS, CKM_SHA1_RSA_PKCS_PSS, CKM_SHA224_RSA_PKCS_PSS,
         CKM_SHA256_RSA_PKCS_PSS, CKM_SHA384_RSA_PKCS_PSS, CKM_SHA512_RSA_PKCS_PSS}) {
-    EXPECT_EQ(Mech(t).info().flags, CKF_SIGN | CKF_VERIFY) << std::hex << t;
+    EXPECT_EQ(Mech(t).info().flags, CKF_SIGN | CKF_VERIFY | kMessageFlags) << std::hex << t;
     EXPECT_TRUE(Mech(t).AcceptsKeyType(CKK_RSA));
     EXPECT_FALSE(Mech(t).AcceptsKeyType(CKK_EC));
   }
@@ -457,7 +462,7 @@ TEST_F(RsaTest, KeyPairGenerationTemplateRules) {
   };
   EXPECT_EQ(generate(std::nullopt, std::nullopt), CKR_TEMPLATE_INCOMPLETE);
   EXPECT_EQ(generate(1024, std::nullopt), CKR_KEY_SIZE_RANGE);
-  EXPECT_EQ(generate(8192, std::nullopt), CKR_KEY_SIZE_RANGE);
+  EXPECT_EQ(generate(8200, std::nullopt), CKR_KEY_SIZE_RANGE);
   EXPECT_EQ(generate(2048, Hex("010000")), CKR_ATTRIBUTE_VALUE_INVALID);  // even
   EXPECT_EQ(generate(2048, Hex("01")), CKR_ATTRIBUTE_VALUE_INVALID);
   EXPECT_EQ(generate(2048, std::nullopt, View(Bytes(1))), CKR_MECHANISM_PARAM_INVALID);

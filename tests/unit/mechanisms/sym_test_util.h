@@ -7,8 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -129,5 +131,68 @@ inline Bytes Concat(const Bytes& a, const Bytes& b) {
 }
 
 inline Bytes AsBytesOf(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+template <class T>
+ByteView ParamBytes(const T& param) {
+  return ByteView(reinterpret_cast<const uint8_t*>(&param), sizeof param);
+}
+
+template <class T>
+std::span<uint8_t> MutableParamBytes(T& param) {
+  return std::span<uint8_t>(reinterpret_cast<uint8_t*>(&param), sizeof param);
+}
+
+inline Result<std::unique_ptr<CipherOperation>> BeginCipher(const Mechanism& m, bool encrypt,
+                                                            ByteView param,
+                                                            const KeyMaterial& key) {
+  return encrypt ? m.BeginEncrypt(param, key) : m.BeginDecrypt(param, key);
+}
+
+// C_Encrypt / C_Decrypt through the two-call protocol.
+inline Result<Bytes> CipherOneShot(const Mechanism& m, bool encrypt, ByteView param,
+                                   const KeyMaterial& key, const Bytes& in) {
+  P11_ASSIGN_OR_RETURN(auto op, BeginCipher(m, encrypt, param, key));
+  return QueryThenCall([&](OutBuffer& o) { return op->OneShot(in, o); });
+}
+
+// Update at each split (each output length queried first), then Final.
+inline Result<Bytes> CipherMultiPart(const Mechanism& m, bool encrypt, ByteView param,
+                                     const KeyMaterial& key, const Bytes& in,
+                                     std::vector<size_t> splits) {
+  P11_ASSIGN_OR_RETURN(auto op, BeginCipher(m, encrypt, param, key));
+  Bytes out;
+  size_t pos = 0;
+  splits.push_back(in.size());
+  for (size_t end : splits) {
+    end = std::max(pos, std::min(end, in.size()));
+    ByteView part = ByteView(in).subspan(pos, end - pos);
+    P11_ASSIGN_OR_RETURN(Bytes chunk,
+                         QueryThenCall([&](OutBuffer& o) { return op->Update(part, o); }));
+    out = Concat(out, chunk);
+    pos = end;
+  }
+  P11_ASSIGN_OR_RETURN(Bytes last, QueryThenCall([&](OutBuffer& o) { return op->Final(o); }));
+  return Concat(out, last);
+}
+
+// Both directions, single-part and multi-part at several split points, give `ct` / `pt`.
+inline void ExpectCipherBothWays(const Mechanism& m, ByteView param, const KeyMaterial& key,
+                                 const Bytes& pt, const Bytes& ct) {
+  std::vector<std::vector<size_t>> splits = {{}, {0}, {1}, {15, 16}, {16, 17, 33}, {31, 48, 64}};
+  for (const auto& s : splits) {
+    auto enc = CipherMultiPart(m, true, param, key, pt, s);
+    ASSERT_TRUE(enc.ok()) << enc.rv();
+    EXPECT_EQ(*enc, ct);
+    auto dec = CipherMultiPart(m, false, param, key, ct, s);
+    ASSERT_TRUE(dec.ok()) << dec.rv();
+    EXPECT_EQ(*dec, pt);
+  }
+  auto enc = CipherOneShot(m, true, param, key, pt);
+  ASSERT_TRUE(enc.ok()) << enc.rv();
+  EXPECT_EQ(*enc, ct);
+  auto dec = CipherOneShot(m, false, param, key, ct);
+  ASSERT_TRUE(dec.ok()) << dec.rv();
+  EXPECT_EQ(*dec, pt);
+}
 
 }  // namespace p11::symtest

@@ -1,0 +1,51 @@
+// Runs cases on the three subjects with Google Benchmark doing the timing loops: per case,
+// a warm-up of each subject, then N rounds alternating Arca, SoftHSMv2, OpenSSL, so drift on
+// a shared machine hits all three alike; the median round is reported.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "bench_case.h"
+#include "options.h"
+#include "provider.h"
+
+namespace bench {
+
+enum Subject { kArca = 0, kSoftHsm = 1, kOpenssl = 2 };
+inline constexpr int kSubjectCount = 3;
+inline constexpr const char* kSubjectNames[kSubjectCount] = {"Arca", "SoftHSMv2", "OpenSSL"};
+
+struct Cell {
+  enum class Kind { kValue, kNotApplicable, kNoCounterpart, kError };
+  Kind kind = Kind::kNoCounterpart;
+  double value = 0;            // median rate over the rounds (ops/s or MB/s)
+  std::vector<double> rounds;  // every round's rate, in order
+  std::string note;            // n/a reason or error message
+};
+
+struct CaseResult {
+  std::string id;
+  std::string title;
+  Unit unit = Unit::kOpsPerSecond;
+  std::array<Cell, kSubjectCount> cells;
+};
+
+class Runner {
+ public:
+  // Null providers failed to load; `load_errors` says why, per subject.
+  Runner(const Options& options, std::array<Provider*, 2> modules,
+         std::array<std::string, 2> load_errors);
+  CaseResult Run(const Case& c);
+
+ private:
+  // Prepares the subject's body, or fills the cell with why there is none.
+  Prepared PrepareSubject(const Case& c, int subject, Cell& cell);
+
+  const Options& options_;
+  std::array<Provider*, 2> modules_;
+  std::array<std::string, 2> load_errors_;
+};
+
+}  // namespace bench
