@@ -63,8 +63,8 @@ Result<BuiltRawKey> RawKeyFromObject(const Object& key, bool is_private) {
   if (value.size() != built.curve->private_bytes) {
     return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE length");
   }
-  built.pkey.reset(EVP_PKEY_new_raw_private_key_ex(
-      nullptr, ProviderKeyName(built.curve->key_name), nullptr, value.data(), value.size()));
+  built.pkey.reset(EVP_PKEY_new_raw_private_key_ex(nullptr, ProviderKeyName(built.curve->key_name),
+                                                   nullptr, value.data(), value.size()));
   if (!built.pkey) return ossl::ToError(CKR_ATTRIBUTE_VALUE_INVALID, "raw private key");
   P11_ASSIGN_OR_RETURN(built.public_key, RawPublicBytes(built.pkey.get()));
   return built;
