@@ -144,7 +144,8 @@ Result<ZBytes> ModulusBytes(const EVP_PKEY* pkey) {
 Result<SecureBuffer> RawBlock(ByteView in, ByteView modulus) {
   if (in.size() > modulus.size()) return Fail(CKR_DATA_LEN_RANGE, "RSA X.509 input length");
   SecureBuffer block(modulus.size());
-  std::memcpy(block.data() + (modulus.size() - in.size()), in.data(), in.size());
+  // An empty input may come with a null pointer, which memcpy must never see.
+  if (!in.empty()) std::memcpy(block.data() + (modulus.size() - in.size()), in.data(), in.size());
   // Both are big-endian of the same width, so byte order is numeric order.
   if (std::memcmp(block.data(), modulus.data(), modulus.size()) >= 0) {
     return Fail(CKR_DATA_INVALID, "RSA X.509 input not below the modulus");
