@@ -18,6 +18,7 @@
 #include "mechanisms/registry.h"
 #include "mechanisms/sym_cipher.h"
 #include "mechanisms/sym_common.h"
+#include "mechanisms/two_way_cipher.h"
 
 namespace p11 {
 namespace {
@@ -199,32 +200,14 @@ Result<aead::MessageParams> ParseGcmMessageParams(std::span<uint8_t> raw) {
   return m;
 }
 
-class AesCipherMechanism final : public Mechanism {
+class AesCipherMechanism final : public TwoWayCipherMechanism {
  public:
   explicit AesCipherMechanism(const AesRow& row)
-      : Mechanism(row.type, row.info), mode_(row.mode), ciphers_(row.ciphers) {}
+      : TwoWayCipherMechanism(row.type, row.info), mode_(row.mode), ciphers_(row.ciphers) {}
 
   bool available() const { return ciphers_.any(); }
 
   bool AcceptsKeyType(CK_KEY_TYPE type) const override { return type == CKK_AES; }
-
-  Result<std::unique_ptr<CipherOperation>> BeginEncrypt(ByteView param,
-                                                        const KeyMaterial& key) const override {
-    return Begin(param, key, true);
-  }
-  Result<std::unique_ptr<CipherOperation>> BeginDecrypt(ByteView param,
-                                                        const KeyMaterial& key) const override {
-    return Begin(param, key, false);
-  }
-
-  Result<std::unique_ptr<MessageCipherOperation>> BeginMessageEncrypt(
-      ByteView param, const KeyMaterial& key) const override {
-    return BeginMessage(param, key, true);
-  }
-  Result<std::unique_ptr<MessageCipherOperation>> BeginMessageDecrypt(
-      ByteView param, const KeyMaterial& key) const override {
-    return BeginMessage(param, key, false);
-  }
 
   // GCM wrapping: the key encoding sealed as one message, ciphertext || tag.
   Result<void> Wrap(ByteView param, const KeyMaterial& wrapping, SecretView key_encoding,
@@ -259,7 +242,7 @@ class AesCipherMechanism final : public Mechanism {
 
   Result<std::unique_ptr<MessageCipherOperation>> BeginMessage(ByteView param,
                                                                const KeyMaterial& key,
-                                                               bool encrypt) const {
+                                                               bool encrypt) const override {
     if (mode_ != Mode::kGcm) return CKR_MECHANISM_INVALID;
     // Parameters come with each message; C_MessageEncryptInit takes none (or ignores one).
     (void)param;
@@ -268,7 +251,7 @@ class AesCipherMechanism final : public Mechanism {
   }
 
   Result<std::unique_ptr<CipherOperation>> Begin(ByteView param, const KeyMaterial& key,
-                                                 bool encrypt) const {
+                                                 bool encrypt) const override {
     if (mode_ == Mode::kGcm) return BeginGcm(param, key, encrypt);
     bool wants_iv = mode_ != Mode::kEcb;
     if (param.size() != (wants_iv ? kBlock : 0)) {

@@ -15,6 +15,7 @@
 #include "mechanisms/registry.h"
 #include "mechanisms/sym_cipher.h"
 #include "mechanisms/sym_common.h"
+#include "mechanisms/two_way_cipher.h"
 
 namespace p11 {
 namespace {
@@ -129,34 +130,17 @@ Result<aead::MessageParams> ParseCcmMessageParams(std::span<uint8_t> raw) {
 
 // ---- Mechanism ----
 
-class AesModeMechanism final : public Mechanism {
+class AesModeMechanism final : public TwoWayCipherMechanism {
  public:
   explicit AesModeMechanism(const ModeRow& row)
-      : Mechanism(row.type, row.info), mode_(row.mode), ciphers_(row.ciphers) {}
+      : TwoWayCipherMechanism(row.type, row.info), mode_(row.mode), ciphers_(row.ciphers) {}
 
   bool available() const { return ciphers_.any(); }
   bool AcceptsKeyType(CK_KEY_TYPE type) const override { return type == CKK_AES; }
 
-  Result<std::unique_ptr<CipherOperation>> BeginEncrypt(ByteView param,
-                                                        const KeyMaterial& key) const override {
-    return Begin(param, key, true);
-  }
-  Result<std::unique_ptr<CipherOperation>> BeginDecrypt(ByteView param,
-                                                        const KeyMaterial& key) const override {
-    return Begin(param, key, false);
-  }
-  Result<std::unique_ptr<MessageCipherOperation>> BeginMessageEncrypt(
-      ByteView param, const KeyMaterial& key) const override {
-    return BeginMessage(param, key, true);
-  }
-  Result<std::unique_ptr<MessageCipherOperation>> BeginMessageDecrypt(
-      ByteView param, const KeyMaterial& key) const override {
-    return BeginMessage(param, key, false);
-  }
-
  private:
   Result<std::unique_ptr<CipherOperation>> Begin(ByteView param, const KeyMaterial& key,
-                                                 bool encrypt) const {
+                                                 bool encrypt) const override {
     switch (mode_) {
       case Mode::kCtr:
         return BeginCtr(param, key, encrypt);
@@ -197,7 +181,7 @@ class AesModeMechanism final : public Mechanism {
 
   Result<std::unique_ptr<MessageCipherOperation>> BeginMessage(ByteView /*param*/,
                                                                const KeyMaterial& key,
-                                                               bool encrypt) const {
+                                                               bool encrypt) const override {
     // Parameters come with each message.
     if (mode_ != Mode::kCcm) return CKR_MECHANISM_INVALID;
     P11_ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, ciphers_.For(*this, key));

@@ -20,6 +20,7 @@
 #include "mechanisms/registry.h"
 #include "mechanisms/sym_cipher.h"
 #include "mechanisms/sym_common.h"
+#include "mechanisms/two_way_cipher.h"
 
 namespace p11 {
 namespace {
@@ -101,10 +102,10 @@ Result<aead::MessageParams> ParsePolyMessageParams(std::span<uint8_t> raw) {
   return m;
 }
 
-class ChachaMechanism final : public Mechanism {
+class ChachaMechanism final : public TwoWayCipherMechanism {
  public:
   ChachaMechanism(const ChachaRow& row, ossl::UniquePtr<EVP_CIPHER> cipher)
-      : Mechanism(row.type, row.info), kind_(row.kind), cipher_(std::move(cipher)) {}
+      : TwoWayCipherMechanism(row.type, row.info), kind_(row.kind), cipher_(std::move(cipher)) {}
 
   bool AcceptsKeyType(CK_KEY_TYPE type) const override {
     return kind_ != Kind::kKeyGen && type == CKK_CHACHA20;
@@ -123,26 +124,9 @@ class ChachaMechanism final : public Mechanism {
     return sym::FillRandomValue(key, len);
   }
 
-  Result<std::unique_ptr<CipherOperation>> BeginEncrypt(ByteView param,
-                                                        const KeyMaterial& key) const override {
-    return Begin(param, key, true);
-  }
-  Result<std::unique_ptr<CipherOperation>> BeginDecrypt(ByteView param,
-                                                        const KeyMaterial& key) const override {
-    return Begin(param, key, false);
-  }
-  Result<std::unique_ptr<MessageCipherOperation>> BeginMessageEncrypt(
-      ByteView param, const KeyMaterial& key) const override {
-    return BeginMessage(param, key, true);
-  }
-  Result<std::unique_ptr<MessageCipherOperation>> BeginMessageDecrypt(
-      ByteView param, const KeyMaterial& key) const override {
-    return BeginMessage(param, key, false);
-  }
-
  private:
   Result<std::unique_ptr<CipherOperation>> Begin(ByteView param, const KeyMaterial& key,
-                                                 bool encrypt) const {
+                                                 bool encrypt) const override {
     if (kind_ == Kind::kKeyGen) return CKR_MECHANISM_INVALID;
     if (kind_ == Kind::kAead) {
       P11_ASSIGN_OR_RETURN(aead::Setup setup, ParsePolyParams(param));
@@ -158,7 +142,7 @@ class ChachaMechanism final : public Mechanism {
 
   Result<std::unique_ptr<MessageCipherOperation>> BeginMessage(ByteView /*param*/,
                                                                const KeyMaterial& key,
-                                                               bool encrypt) const {
+                                                               bool encrypt) const override {
     // Parameters come with each message.
     if (kind_ != Kind::kAead) return CKR_MECHANISM_INVALID;
     P11_TRY(sym::CheckSecretKey(*this, key));

@@ -28,38 +28,16 @@ constexpr std::array<const char*, 3> kCbcCiphers = {"AES-128-CBC", "AES-192-CBC"
 // Sizes in bytes, as for every AES mechanism.
 constexpr CK_MECHANISM_INFO kCmacInfo{16, 32, CKF_SIGN | CKF_VERIFY};
 
-class CmacMechanism final : public Mechanism {
+class CmacMechanism final : public sym::MacMechanism {
  public:
   CmacMechanism(const CmacRow& row, ossl::UniquePtr<EVP_MAC> mac)
-      : Mechanism(row.type, kCmacInfo), general_(row.general), mac_(std::move(mac)) {}
+      : MacMechanism(row.type, kCmacInfo), general_(row.general), mac_(std::move(mac)) {}
 
   bool AcceptsKeyType(CK_KEY_TYPE type) const override { return type == CKK_AES; }
 
-  Result<std::unique_ptr<SignOperation>> BeginSign(ByteView param,
-                                                   const KeyMaterial& key) const override {
-    P11_ASSIGN_OR_RETURN(sym::MacState state, Start(param, key));
-    return sym::NewMacSignOp(std::move(state));
-  }
-
-  Result<std::unique_ptr<VerifyOperation>> BeginVerify(ByteView param,
-                                                       const KeyMaterial& key) const override {
-    P11_ASSIGN_OR_RETURN(sym::MacState state, Start(param, key));
-    return sym::NewMacVerifyOp(std::move(state));
-  }
-
  private:
-  Result<size_t> OutputLength(ByteView param) const {
-    if (!general_) {
-      if (!param.empty()) return Fail(CKR_MECHANISM_PARAM_INVALID, "CMAC takes no parameter");
-      return kAesBlock;
-    }
-    P11_ASSIGN_OR_RETURN(CK_MAC_GENERAL_PARAMS len, ParamAs<CK_MAC_GENERAL_PARAMS>(param));
-    if (len == 0 || len > kAesBlock) return Fail(CKR_MECHANISM_PARAM_INVALID, "CMAC length");
-    return static_cast<size_t>(len);
-  }
-
-  Result<sym::MacState> Start(ByteView param, const KeyMaterial& key) const {
-    P11_ASSIGN_OR_RETURN(size_t out_len, OutputLength(param));
+  Result<sym::MacState> Start(ByteView param, const KeyMaterial& key) const override {
+    P11_ASSIGN_OR_RETURN(size_t out_len, sym::MacOutputLength(param, general_, kAesBlock));
     P11_TRY(sym::CheckSecretKey(*this, key));
     size_t n = key.secret.size();
     if (n != 16 && n != 24 && n != 32) return Fail(CKR_KEY_SIZE_RANGE, "AES key size");

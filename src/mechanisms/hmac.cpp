@@ -37,11 +37,11 @@ constexpr HmacRow kHmacs[] = {
     {CKM_SHA3_512_HMAC, CKM_SHA3_512_HMAC_GENERAL, "SHA3-512", CKK_SHA3_512_HMAC},
 };
 
-class HmacMechanism final : public Mechanism {
+class HmacMechanism final : public sym::MacMechanism {
  public:
   HmacMechanism(CK_MECHANISM_TYPE type, const HmacRow& row, bool general,
                 ossl::UniquePtr<EVP_MAC_CTX> prototype, size_t mac_size)
-      : Mechanism(type, CK_MECHANISM_INFO{kMinKeyBytes, kMaxKeyBytes, CKF_SIGN | CKF_VERIFY}),
+      : MacMechanism(type, CK_MECHANISM_INFO{kMinKeyBytes, kMaxKeyBytes, CKF_SIGN | CKF_VERIFY}),
         key_type_(row.key_type),
         general_(general),
         prototype_(std::move(prototype)),
@@ -51,32 +51,9 @@ class HmacMechanism final : public Mechanism {
     return type == CKK_GENERIC_SECRET || type == key_type_;
   }
 
-  Result<std::unique_ptr<SignOperation>> BeginSign(ByteView param,
-                                                   const KeyMaterial& key) const override {
-    P11_ASSIGN_OR_RETURN(sym::MacState state, Start(param, key));
-    return sym::NewMacSignOp(std::move(state));
-  }
-
-  Result<std::unique_ptr<VerifyOperation>> BeginVerify(ByteView param,
-                                                       const KeyMaterial& key) const override {
-    P11_ASSIGN_OR_RETURN(sym::MacState state, Start(param, key));
-    return sym::NewMacVerifyOp(std::move(state));
-  }
-
  private:
-  // The output length the parameter asks for: the full MAC, or 1..mac size for _GENERAL.
-  Result<size_t> OutputLength(ByteView param) const {
-    if (!general_) {
-      if (!param.empty()) return Fail(CKR_MECHANISM_PARAM_INVALID, "HMAC takes no parameter");
-      return mac_size_;
-    }
-    P11_ASSIGN_OR_RETURN(CK_MAC_GENERAL_PARAMS len, ParamAs<CK_MAC_GENERAL_PARAMS>(param));
-    if (len == 0 || len > mac_size_) return Fail(CKR_MECHANISM_PARAM_INVALID, "HMAC length");
-    return static_cast<size_t>(len);
-  }
-
-  Result<sym::MacState> Start(ByteView param, const KeyMaterial& key) const {
-    P11_ASSIGN_OR_RETURN(size_t out_len, OutputLength(param));
+  Result<sym::MacState> Start(ByteView param, const KeyMaterial& key) const override {
+    P11_ASSIGN_OR_RETURN(size_t out_len, sym::MacOutputLength(param, general_, mac_size_));
     P11_TRY(sym::CheckSecretKey(*this, key));
     return sym::StartMac(prototype_.get(), key.secret.secret(), out_len);
   }

@@ -108,4 +108,14 @@ std::unique_ptr<VerifyOperation> NewMacVerifyOp(MacState state) {
   return std::make_unique<MacVerifyOp>(std::move(state));
 }
 
+Result<size_t> MacOutputLength(ByteView param, bool general, size_t full) {
+  if (!general) {
+    if (!param.empty()) return Fail(CKR_MECHANISM_PARAM_INVALID, "MAC takes no parameter");
+    return full;
+  }
+  P11_ASSIGN_OR_RETURN(CK_MAC_GENERAL_PARAMS len, ParamAs<CK_MAC_GENERAL_PARAMS>(param));
+  if (len == 0 || len > full) return Fail(CKR_MECHANISM_PARAM_INVALID, "MAC length");
+  return static_cast<size_t>(len);
+}
+
 }  // namespace p11::sym

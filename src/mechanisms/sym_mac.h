@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/result.h"
+#include "mechanisms/mechanism.h"
 #include "mechanisms/operation.h"
 #include "mechanisms/ossl/unique_ptr.h"
 
@@ -38,5 +39,30 @@ Result<MacState> StartMac(const EVP_MAC_CTX* prototype, SecretView key, size_t o
 
 std::unique_ptr<SignOperation> NewMacSignOp(MacState state);
 std::unique_ptr<VerifyOperation> NewMacVerifyOp(MacState state);
+
+// The output length a MAC mechanism's parameter asks for: the full MAC (`full` bytes, no
+// parameter), or for the *_GENERAL forms 1..full bytes from CK_MAC_GENERAL_PARAMS.
+Result<size_t> MacOutputLength(ByteView param, bool general, size_t full);
+
+// A MAC mechanism (HMAC, CMAC): signing computes the MAC, verifying compares it in constant
+// time. A family implements only Start, which checks the key and parameter and keys a context.
+class MacMechanism : public Mechanism {
+ public:
+  using Mechanism::Mechanism;
+
+  Result<std::unique_ptr<SignOperation>> BeginSign(ByteView param,
+                                                   const KeyMaterial& key) const override {
+    P11_ASSIGN_OR_RETURN(MacState state, Start(param, key));
+    return NewMacSignOp(std::move(state));
+  }
+  Result<std::unique_ptr<VerifyOperation>> BeginVerify(ByteView param,
+                                                       const KeyMaterial& key) const override {
+    P11_ASSIGN_OR_RETURN(MacState state, Start(param, key));
+    return NewMacVerifyOp(std::move(state));
+  }
+
+ protected:
+  virtual Result<MacState> Start(ByteView param, const KeyMaterial& key) const = 0;
+};
 
 }  // namespace p11::sym
