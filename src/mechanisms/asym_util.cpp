@@ -151,12 +151,14 @@ std::optional<ByteView> ParseDerOctetString(ByteView der) {
   return ParseDerWhole(der, kDerOctetString);
 }
 
+// One encoding pass: i2d_PUBKEY allocates the output itself (asking it for the length first
+// would run OpenSSL's encoder twice, the larger part of generating an EC key).
 Result<ZBytes> PublicKeyInfo(const EVP_PKEY* pkey) {
-  int len = i2d_PUBKEY(pkey, nullptr);
-  if (len <= 0) return ossl::ToError(CKR_FUNCTION_FAILED, "i2d_PUBKEY");
-  ZBytes out(static_cast<size_t>(len));
-  unsigned char* p = out.data();
-  if (i2d_PUBKEY(pkey, &p) != len) return ossl::ToError(CKR_FUNCTION_FAILED, "i2d_PUBKEY");
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(pkey, &der);
+  if (len <= 0 || der == nullptr) return ossl::ToError(CKR_FUNCTION_FAILED, "i2d_PUBKEY");
+  ZBytes out(der, der + len);
+  OPENSSL_free(der);
   return out;
 }
 
