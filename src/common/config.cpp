@@ -2,6 +2,7 @@
 
 #include <ini.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -37,6 +38,24 @@ bool ParseUnsigned(const char* text, unsigned min, unsigned max, unsigned* out) 
   return true;
 }
 
+// A 16-bit hexadecimal USB id, with or without 0x.
+bool ParseHex16(const char* text, uint16_t* out) {
+  std::string_view v(text);
+  if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) v.remove_prefix(2);
+  if (v.empty() || v.size() > 4) return false;
+  unsigned result = 0;
+  for (char ch : v) {
+    int digit = std::isdigit(static_cast<unsigned char>(ch)) ? ch - '0'
+                : (ch >= 'a' && ch <= 'f')                   ? ch - 'a' + 10
+                : (ch >= 'A' && ch <= 'F')                   ? ch - 'A' + 10
+                                                             : -1;
+    if (digit < 0) return false;
+    result = result * 16 + static_cast<unsigned>(digit);
+  }
+  *out = static_cast<uint16_t>(result);
+  return true;
+}
+
 struct ParseState {
   Config* config;
   std::string error;
@@ -64,6 +83,15 @@ int OnKey(void* user, const char* section, const char* name, const char* value) 
     ok = ParseUnsigned(value, 1000, 100000000, &c.pin_kdf_iterations);
   } else if (key == "firmware.socket") {
     c.firmware_socket = value;
+  } else if (key == "firmware.timeout_ms") {
+    ok = ParseUnsigned(value, 100, 600000, &c.firmware_timeout_ms);
+  } else if (key == "usb.enabled") {
+    ok = std::string_view(value) == "true" || std::string_view(value) == "false";
+    c.usb_enabled = std::string_view(value) == "true";
+  } else if (key == "usb.vid") {
+    ok = ParseHex16(value, &c.usb_vid);
+  } else if (key == "usb.pid") {
+    ok = ParseHex16(value, &c.usb_pid);
   } else {
     st->error = "unknown key " + key;
     return 0;

@@ -3,6 +3,7 @@
 // documented in README.md ("Configuration") and in the example arca.conf.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,13 @@ struct Config {
   unsigned pin_kdf_iterations = 100000;
   // [firmware] socket — the firmware emulator's socket. Env: ARCA_FW_SOCKET.
   std::string firmware_socket;
+  // [firmware] timeout_ms — how long one device request may take before the module gives up
+  // with CKR_DEVICE_ERROR (key generation gets twelve times as long).
+  unsigned firmware_timeout_ms = 5000;
+  // [usb] enabled / vid / pid — look for Arca devices on USB by this vendor:product id.
+  bool usb_enabled = true;
+  uint16_t usb_vid = 0x1209;
+  uint16_t usb_pid = 0xCA5A;
   // Where the configuration came from (empty: built-in defaults only), for diagnostics.
   std::string source;
 

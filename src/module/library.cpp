@@ -72,6 +72,11 @@ CK_RV InitializeLibrary(CK_VOID_PTR args) {
 CK_RV FinalizeLibrary(CK_VOID_PTR reserved) {
   try {
     if (reserved != nullptr) return CKR_ARGUMENTS_BAD;
+    {
+      // Ends a blocking C_WaitForSlotEvent, which holds the shared lock we wait for below.
+      std::shared_lock shared(*g_lock.load());
+      if (InitialisedHere()) g_module->RequestFinalize();
+    }
     std::unique_lock lock(*g_lock.load());
     if (!InitialisedHere()) return CKR_CRYPTOKI_NOT_INITIALIZED;
     g_module.reset();

@@ -27,7 +27,9 @@ Result<std::unique_ptr<Module>> Module::Create(const CK_C_INITIALIZE_ARGS* args)
   std::unique_ptr<Module> module(new Module(std::move(config), locks));
   module->registry_ = BuildDefaultRegistry();
   P11_ASSIGN_OR_RETURN(module->store_, SoftStore::Open(module->config_, *module->registry_));
-  module->slots_ = std::make_unique<SlotTable>(*module->store_, module->locks_);
+  module->devices_ = std::make_unique<DeviceSlots>(module->config_);
+  module->slots_ =
+      std::make_unique<SlotTable>(*module->store_, module->devices_.get(), module->locks_);
   P11_TRY(module->slots_->Refresh());
   P11_LOG(kInfo, "initialised with store %s", module->config_.store_path.c_str());
   return module;

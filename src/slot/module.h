@@ -8,10 +8,12 @@
 // Functions that must be called with a Slot's mutex held end in _inlock.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "common/config.h"
 #include "mechanisms/registry.h"
+#include "slot/device_slots.h"
 #include "slot/handle_table.h"
 #include "slot/locking.h"
 #include "slot/saved_states.h"
@@ -32,9 +34,13 @@ class Module {
   const Registry& registry() const { return *registry_; }
   const LockFactory& locks() const { return locks_; }
   SlotTable& slots() { return *slots_; }
+  DeviceSlots& devices() { return *devices_; }
   SessionTable& sessions() { return sessions_; }
   HandleTable& handles() { return handles_; }
   SavedStates& saved_states() { return saved_states_; }
+  // C_Finalize has been called: a blocking C_WaitForSlotEvent returns.
+  bool finalizing() const { return finalizing_.load(); }
+  void RequestFinalize() { finalizing_.store(true); }
 
  private:
   Module(Config config, LockFactory locks) : config_(std::move(config)), locks_(locks) {}
@@ -43,10 +49,12 @@ class Module {
   LockFactory locks_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<SoftStore> store_;
+  std::unique_ptr<DeviceSlots> devices_;
   std::unique_ptr<SlotTable> slots_;
   SessionTable sessions_;
   HandleTable handles_;
   SavedStates saved_states_;
+  std::atomic<bool> finalizing_{false};
 };
 
 }  // namespace p11

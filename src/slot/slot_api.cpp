@@ -1,8 +1,10 @@
 // §5.4 C_GetInfo and §5.5 slot queries: slot list, slot/token info, mechanisms, events.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <string_view>
+#include <thread>
 
 #include "slot/api.h"
 #include "slot/call_context.h"
@@ -81,7 +83,7 @@ Result<void> GetSlotInfo(Module& m, CK_SLOT_ID id, CK_SLOT_INFO* info) {
   *info = CK_SLOT_INFO{};
   Pad(info->slotDescription, st.hardware ? "Arca firmware token slot" : "Arca software token slot");
   Pad(info->manufacturerID, kManufacturer);
-  info->flags = CKF_TOKEN_PRESENT;
+  info->flags = st.present ? CKF_TOKEN_PRESENT : 0;
   if (st.hardware) info->flags |= CKF_HW_SLOT;
   if (st.removable) info->flags |= CKF_REMOVABLE_DEVICE;
   info->hardwareVersion = st.hardware_version;
@@ -93,6 +95,7 @@ Result<void> GetTokenInfo(Module& m, CK_SLOT_ID id, CK_TOKEN_INFO* info) {
   if (info == nullptr) return Fail(CKR_ARGUMENTS_BAD, "info");
   P11_ASSIGN_OR_RETURN(std::shared_ptr<Slot> slot, m.slots().Get(id));
   P11_ASSIGN_OR_RETURN(TokenStatus st, slot->token().Status());
+  if (!st.present) return Fail(CKR_TOKEN_NOT_PRESENT, "device not answering");
   *info = CK_TOKEN_INFO{};
   Pad(info->label, st.label);
   Pad(info->manufacturerID, kManufacturer);
@@ -136,11 +139,23 @@ Result<void> GetMechanismInfo(Module& m, CK_SLOT_ID id, CK_MECHANISM_TYPE type,
   return Ok();
 }
 
-Result<void> WaitForSlotEvent(Module&, CK_FLAGS flags, CK_SLOT_ID* slot) {
+// §5.5 C_WaitForSlotEvent: software tokens never come or go; firmware devices do. Each
+// poll probes the devices (DeviceSlots::Refresh) and reports the oldest unreported change.
+Result<void> WaitForSlotEvent(Module& m, CK_FLAGS flags, CK_SLOT_ID* slot) {
   if (slot == nullptr) return Fail(CKR_ARGUMENTS_BAD, "slot");
-  // Software tokens are never inserted or removed; device slots bring events later.
-  if (flags & CKF_DONT_BLOCK) return Fail(CKR_NO_EVENT, "no event");
-  return Fail(CKR_FUNCTION_NOT_SUPPORTED, "blocking wait");
+  constexpr auto kPollInterval = std::chrono::milliseconds(200);
+  for (;;) {
+    P11_TRY(m.slots().Refresh());
+    if (std::optional<CK_SLOT_ID> id = m.devices().TakeEvent()) {
+      *slot = *id;
+      return Ok();
+    }
+    if (flags & CKF_DONT_BLOCK) return Fail(CKR_NO_EVENT, "no event");
+    // C_Finalize ends a blocking wait: it waits for this call's shared library lock, so the
+    // wait returns CKR_CRYPTOKI_NOT_INITIALIZED as soon as finalisation is asked for.
+    if (m.finalizing()) return Fail(CKR_CRYPTOKI_NOT_INITIALIZED, "finalized during wait");
+    std::this_thread::sleep_for(kPollInterval);
+  }
 }
 
 Result<void> GetFunctionStatus(Module& m, CK_SESSION_HANDLE h) {

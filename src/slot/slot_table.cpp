@@ -4,13 +4,16 @@
 
 namespace p11 {
 
-SlotTable::SlotTable(SoftStore& store, const LockFactory& locks)
-    : store_(store), locks_(locks), mu_(locks.Create()) {}
+SlotTable::SlotTable(SoftStore& store, DeviceSlots* devices, const LockFactory& locks)
+    : store_(store), devices_(devices), locks_(locks), mu_(locks.Create()) {}
 
 Result<void> SlotTable::Refresh_inlock() {
   P11_ASSIGN_OR_RETURN(std::vector<SoftSlot> tokens, store_.Tokens());
   P11_ASSIGN_OR_RETURN(SoftSlot blank, store_.BlankToken());
   tokens.push_back(std::move(blank));
+  if (devices_ != nullptr) {
+    for (DeviceSlots::Entry& d : devices_->Refresh()) tokens.push_back(SoftSlot{d.id, d.token});
+  }
   std::map<CK_SLOT_ID, std::shared_ptr<Slot>> next;
   for (SoftSlot& t : tokens) {
     auto it = slots_.find(t.slot_id);

@@ -40,6 +40,7 @@ struct TokenStatus {
   bool so_pin_locked = false;
   CK_ULONG min_pin_len = 4;
   CK_ULONG max_pin_len = 255;
+  bool present = true;     // CKF_TOKEN_PRESENT: false while a device does not answer
   bool hardware = false;   // CKF_HW_SLOT
   bool removable = false;  // CKF_REMOVABLE_DEVICE
   CK_VERSION hardware_version{0, 0};

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <openssl/bn.h>
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/param_build.h>
@@ -44,6 +46,8 @@ ARCA_OSSL_DELETER(BIO, BIO_free_all)
 ARCA_OSSL_DELETER(PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free)
 ARCA_OSSL_DELETER(EC_GROUP, EC_GROUP_free)
 ARCA_OSSL_DELETER(EC_POINT, EC_POINT_free)
+ARCA_OSSL_DELETER(OSSL_DECODER_CTX, OSSL_DECODER_CTX_free)
+ARCA_OSSL_DELETER(OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free)
 
 #undef ARCA_OSSL_DELETER
 

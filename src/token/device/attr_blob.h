@@ -1,0 +1,21 @@
+// The attribute blob: how the firmware token keeps an object's PKCS#11 attributes on the
+// device. The device stores it beside the object without reading it (wire::AttrBlob); only
+// the non-secret attributes go in — key material stays inside the device as key blobs and
+// never appears here. Encoding: for each attribute, u32 type | u16 length | value, in
+// ascending type order, little-endian; decoding is bounds-checked (bytes from a device are
+// untrusted).
+#pragma once
+
+#include "common/result.h"
+#include "common/secure_buffer.h"
+#include "token/object.h"
+
+namespace p11::device {
+
+// The object's attributes minus its key material (IsSensitiveType for its class).
+// CKR_DEVICE_MEMORY when the encoding exceeds wire::kMaxAttrBlob.
+Result<ZBytes> EncodeAttrBlob(const Object& object);
+// CKR_DEVICE_ERROR for a blob that does not parse.
+Result<Object> DecodeAttrBlob(ByteView blob);
+
+}  // namespace p11::device
