@@ -62,6 +62,28 @@ TEST(ConfigTest, EnvironmentOverridesTheFile) {
   rmdir(dir);
 }
 
+TEST(ConfigTest, FirmwareAndUsbKeys) {
+  Result<Config> d = Config::Parse("");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->firmware_timeout_ms, 5000u);
+  EXPECT_TRUE(d->usb_enabled);
+  EXPECT_EQ(d->usb_vid, 0x1209);
+  EXPECT_EQ(d->usb_pid, 0xCA5A);
+  Result<Config> c = Config::Parse(
+      "[firmware]\nsocket = /run/fw.sock\ntimeout_ms = 250\n"
+      "[usb]\nenabled = false\nvid = 0x04d8\npid = ABCD\n");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->firmware_socket, "/run/fw.sock");
+  EXPECT_EQ(c->firmware_timeout_ms, 250u);
+  EXPECT_FALSE(c->usb_enabled);
+  EXPECT_EQ(c->usb_vid, 0x04D8);
+  EXPECT_EQ(c->usb_pid, 0xABCD);
+  for (const char* bad : {"[usb]\nvid = 12345\n", "[usb]\nvid = xyz\n", "[usb]\nenabled = yes\n",
+                          "[firmware]\ntimeout_ms = 5\n", "[usb]\npid = 0x\n"}) {
+    EXPECT_FALSE(Config::Parse(bad).ok()) << bad;
+  }
+}
+
 TEST(ConfigTest, MissingExplicitFileIsAnError) {
   setenv("ARCA_CONF", "/nonexistent/arca.conf", 1);
   Result<Config> c = Config::Load();
