@@ -61,6 +61,7 @@ Result<void> OpenSession(Module& m, CK_SLOT_ID id, CK_FLAGS flags, CK_SESSION_HA
   if ((flags & CKF_SERIAL_SESSION) == 0) return Fail(CKR_SESSION_PARALLEL_NOT_SUPPORTED, "flags");
   P11_ASSIGN_OR_RETURN(std::shared_ptr<Slot> slot, m.slots().Get(id));
   P11_ASSIGN_OR_RETURN(TokenStatus st, slot->token().Status());
+  if (!st.present) return Fail(CKR_TOKEN_NOT_PRESENT, "device not answering");
   if (!st.initialized) return Fail(CKR_TOKEN_NOT_RECOGNIZED, "uninitialised token");
   std::lock_guard lock(slot->mu());
   if ((flags & CKF_RW_SESSION) == 0 && slot->login_inlock() == CKU_SO) {

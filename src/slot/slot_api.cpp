@@ -68,12 +68,21 @@ Result<void> GetInfo(Module&, CK_INFO* info) {
   return Ok();
 }
 
-Result<void> GetSlotList(Module& m, CK_BBOOL, CK_SLOT_ID* list, CK_ULONG* count) {
+Result<void> GetSlotList(Module& m, CK_BBOOL token_present, CK_SLOT_ID* list, CK_ULONG* count) {
   if (count == nullptr) return Fail(CKR_ARGUMENTS_BAD, "count");
-  // Only the length query re-reads the store, so the IDs a caller sized its buffer for are
-  // the IDs it then receives. Every slot holds a token (the blank slot an uninitialised one).
+  // Only the length query re-reads the store and probes the devices, so the IDs a caller
+  // sized its buffer for are the IDs it then receives. Software slots always hold a token
+  // (the blank slot an uninitialised one); a device slot only while its device answers.
   if (list == nullptr) P11_TRY(m.slots().Refresh());
-  return ListOut(m.slots().Ids(), list, count);
+  std::vector<CK_SLOT_ID> ids;
+  for (const std::shared_ptr<Slot>& slot : m.slots().All()) {
+    if (token_present) {
+      auto st = slot->token().Status();
+      if (!st.ok() || !st->present) continue;
+    }
+    ids.push_back(slot->id());
+  }
+  return ListOut(ids, list, count);
 }
 
 Result<void> GetSlotInfo(Module& m, CK_SLOT_ID id, CK_SLOT_INFO* info) {

@@ -66,15 +66,17 @@ void ReadNested(ByteView stored, CK_ATTRIBUTE& attr, Outcome& outcome) {
 }
 
 void ReadOne(const Object& object, bool hidden, CK_ATTRIBUTE& attr, Outcome& outcome) {
+  // Sensitivity first: a token that keeps key material elsewhere (the firmware token) has no
+  // value to look up, and the answer is still "sensitive", not "no such attribute".
+  if (hidden && IsSecretAttribute(object.Class(), attr.type)) {
+    attr.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+    outcome.sensitive = true;
+    return;
+  }
   const AttrValue* value = object.Get(attr.type);
   if (value == nullptr) {
     attr.ulValueLen = CK_UNAVAILABLE_INFORMATION;
     outcome.invalid = true;
-    return;
-  }
-  if (hidden && IsSecretAttribute(object.Class(), attr.type)) {
-    attr.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-    outcome.sensitive = true;
     return;
   }
   if (internal::IsNestedTemplate(attr.type)) return ReadNested(*value, attr, outcome);

@@ -24,6 +24,9 @@ Result<void> QueryLength(OutBuffer& out, size_t needed) {
 class Input {
  public:
   Result<void> Init(const MechanismRow& row) {
+    // Raw ECDSA and RSA take the hash or DigestInfo in one piece; HMAC and the hashing
+    // mechanisms take parts.
+    multi_part_ = row.prehash != Prehash::kNone || row.alg == uint8_t(wire::SignAlg::kHmacSha256);
     if (row.digest == nullptr) return Ok();
     md_.reset(EVP_MD_fetch(nullptr, row.digest, nullptr));
     ctx_.reset(EVP_MD_CTX_new());
@@ -48,6 +51,11 @@ class Input {
     buffer_.Append(data);
     return Ok();
   }
+  // C_SignUpdate / C_VerifyUpdate.
+  Result<void> UpdatePart(ByteView data) {
+    if (!multi_part_) return Fail(CKR_FUNCTION_NOT_SUPPORTED, "single-part mechanism");
+    return Update(data);
+  }
   // What goes to the device: the buffered data, the digest, or the DigestInfo.
   Result<SecureBuffer> Finish() {
     if (ctx_ == nullptr) return std::move(buffer_);
@@ -65,6 +73,7 @@ class Input {
   ossl::UniquePtr<EVP_MD_CTX> ctx_;
   Prehash prehash_ = Prehash::kNone;
   const char* digest_name_ = nullptr;
+  bool multi_part_ = false;
   SecureBuffer buffer_;
 };
 
@@ -83,13 +92,7 @@ class DeviceSign final : public SignOperation {
   explicit DeviceSign(const SignSetup& setup) : setup_(setup) {}
   Result<void> Init() { return input_.Init(*setup_.row); }
 
-  Result<void> Update(ByteView data) override {
-    if (setup_.row->prehash == Prehash::kNone &&
-        setup_.row->alg != uint8_t(wire::SignAlg::kHmacSha256)) {
-      return Fail(CKR_FUNCTION_NOT_SUPPORTED, "single-part mechanism");
-    }
-    return input_.Update(data);
-  }
+  Result<void> Update(ByteView data) override { return input_.UpdatePart(data); }
   Result<void> Final(OutBuffer& signature) override { return Produce(signature); }
   Result<void> Sign(ByteView data, OutBuffer& signature) override {
     if (!fed_) {
@@ -124,13 +127,7 @@ class DeviceVerify final : public VerifyOperation {
   explicit DeviceVerify(const SignSetup& setup) : setup_(setup) {}
   Result<void> Init() { return input_.Init(*setup_.row); }
 
-  Result<void> Update(ByteView data) override {
-    if (setup_.row->prehash == Prehash::kNone &&
-        setup_.row->alg != uint8_t(wire::SignAlg::kHmacSha256)) {
-      return Fail(CKR_FUNCTION_NOT_SUPPORTED, "single-part mechanism");
-    }
-    return input_.Update(data);
-  }
+  Result<void> Update(ByteView data) override { return input_.UpdatePart(data); }
   Result<void> Final(ByteView signature) override {
     if (signature.size() != setup_.signature_size) {
       return Fail(CKR_SIGNATURE_LEN_RANGE, "signature length");

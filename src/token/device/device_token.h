@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "token/device/device_ops.h"
 #include "token/token_backend.h"
 #include "transport/client.h"
 
@@ -85,6 +86,10 @@ class DeviceToken final : public TokenBackend {
   Result<ObjectId> Remember(Object object, wire::ObjectKind kind, wire::KeyType type,
                             wire::KeyId id, ByteView public_value, uint16_t secret_length);
   Result<std::shared_ptr<const Object>> KeyObject(ObjectId id);
+  Result<SignSetup> SignSetupFor(const Mechanism& mechanism, ByteView param, ObjectId key,
+                                 CK_OBJECT_CLASS wrong_class);
+  Result<CipherSetup> CipherSetupFor(const Mechanism& mechanism, ByteView param, ObjectId key,
+                                     bool encrypt);
   // The cache holds objects of the current connection: a reconnect (a device reset) drops
   // the device's session objects, so the cache is emptied then.
   void CheckConnection_inlock();

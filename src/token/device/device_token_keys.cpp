@@ -71,6 +71,13 @@ wire::KeyType SecretType(const Object& key, uint16_t length) {
   return length == 16 ? wire::KeyType::kAes128 : wire::KeyType::kAes256;
 }
 
+// The device releases no key material in clear, whatever the template asked: a private or
+// secret key on it is sensitive, and says so (CKA_ALWAYS_SENSITIVE follows at FinishKey).
+void HoldAsSensitive(Object& key) {
+  CK_OBJECT_CLASS cls = key.Class();
+  if (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) key.SetBool(CKA_SENSITIVE, true);
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Object>> DeviceToken::KeyObject(ObjectId id) {
@@ -85,6 +92,7 @@ Result<std::shared_ptr<const Object>> DeviceToken::KeyObject(ObjectId id) {
 // device (C_UnwrapKey): the material never exists on the host in the second case.
 Result<ObjectId> DeviceToken::Import(Object key, wire::ObjectKind kind, wire::KeyType type,
                                      wire::KeyId unwrapping, ByteView material) {
+  HoldAsSensitive(key);
   SecureBuffer plain;
   if (unwrapping == wire::kNoKey) {
     if (kind == wire::ObjectKind::kPublicKey) {
@@ -117,6 +125,7 @@ Result<ObjectId> DeviceToken::GenerateKey(const Mechanism& mechanism, ByteView p
   if (!param.empty()) return Fail(CKR_MECHANISM_PARAM_INVALID, "key generation parameter");
   P11_ASSIGN_OR_RETURN(uint16_t length, SecretLength(key, std::nullopt));
   (void)row;
+  HoldAsSensitive(key);
   policy::FinishKey(key, policy::Origin::kGenerate, mechanism.type());
   P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(key));
   wire::GenerateKeyReq req;
@@ -143,6 +152,7 @@ Result<std::pair<ObjectId, ObjectId>> DeviceToken::GenerateKeyPair(const Mechani
     P11_ASSIGN_OR_RETURN(type, DeviceKeyType(pub));
     P11_TRY(CheckPublicExponent(pub));
   }
+  HoldAsSensitive(priv);
   policy::FinishKey(pub, policy::Origin::kGeneratePublic, mechanism.type());
   policy::FinishKey(priv, policy::Origin::kGeneratePrivate, mechanism.type());
   P11_ASSIGN_OR_RETURN(Stored pub_stored, StoredForm(pub));
@@ -162,11 +172,13 @@ Result<std::pair<ObjectId, ObjectId>> DeviceToken::GenerateKeyPair(const Mechani
   return std::make_pair(pub_id, priv_id);
 }
 
-Result<std::unique_ptr<SignOperation>> DeviceToken::BeginSign(const Mechanism& mechanism,
-                                                              ByteView param, ObjectId key) {
+// The setup of a signature (or MAC) operation with `key`; `wrong_class` is the key class that
+// cannot do it (a public key cannot sign, a private key is not used to verify).
+Result<SignSetup> DeviceToken::SignSetupFor(const Mechanism& mechanism, ByteView param,
+                                            ObjectId key, CK_OBJECT_CLASS wrong_class) {
   P11_ASSIGN_OR_RETURN(const MechanismRow* row, RowFor(mechanism, DeviceFunction::kSign));
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> object, KeyObject(key));
-  if (object->Class() == CKO_PUBLIC_KEY) return Fail(CKR_KEY_FUNCTION_NOT_PERMITTED, "public key");
+  if (object->Class() == wrong_class) return Fail(CKR_KEY_FUNCTION_NOT_PERMITTED, "key class");
   SignSetup setup{client_.get(), DeviceId(key), row};
   setup.signature_size = SignatureSize(*object);
   if (row->pss_params) {
@@ -174,41 +186,40 @@ Result<std::unique_ptr<SignOperation>> DeviceToken::BeginSign(const Mechanism& m
   } else if (!param.empty()) {
     return Fail(CKR_MECHANISM_PARAM_INVALID, "parameter");
   }
+  return setup;
+}
+
+Result<CipherSetup> DeviceToken::CipherSetupFor(const Mechanism& mechanism, ByteView param,
+                                                ObjectId key, bool encrypt) {
+  P11_ASSIGN_OR_RETURN(const MechanismRow* row, RowFor(mechanism, DeviceFunction::kCipher));
+  P11_TRY(KeyObject(key));
+  CipherSetup setup{client_.get(), DeviceId(key)};
+  P11_TRY(ParseCipherParams(param, *row, setup));
+  setup.encrypt = encrypt;
+  return setup;
+}
+
+Result<std::unique_ptr<SignOperation>> DeviceToken::BeginSign(const Mechanism& mechanism,
+                                                              ByteView param, ObjectId key) {
+  P11_ASSIGN_OR_RETURN(SignSetup setup, SignSetupFor(mechanism, param, key, CKO_PUBLIC_KEY));
   return NewSignOperation(setup);
 }
 
 Result<std::unique_ptr<VerifyOperation>> DeviceToken::BeginVerify(const Mechanism& mechanism,
                                                                   ByteView param, ObjectId key) {
-  P11_ASSIGN_OR_RETURN(const MechanismRow* row, RowFor(mechanism, DeviceFunction::kSign));
-  P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> object, KeyObject(key));
-  if (object->Class() == CKO_PRIVATE_KEY) return Fail(CKR_KEY_FUNCTION_NOT_PERMITTED, "private");
-  SignSetup setup{client_.get(), DeviceId(key), row};
-  setup.signature_size = SignatureSize(*object);
-  if (row->pss_params) {
-    P11_TRY(ParsePssParams(param, setup));
-  } else if (!param.empty()) {
-    return Fail(CKR_MECHANISM_PARAM_INVALID, "parameter");
-  }
+  P11_ASSIGN_OR_RETURN(SignSetup setup, SignSetupFor(mechanism, param, key, CKO_PRIVATE_KEY));
   return NewVerifyOperation(setup);
 }
 
 Result<std::unique_ptr<CipherOperation>> DeviceToken::BeginEncrypt(const Mechanism& mechanism,
                                                                    ByteView param, ObjectId key) {
-  P11_ASSIGN_OR_RETURN(const MechanismRow* row, RowFor(mechanism, DeviceFunction::kCipher));
-  P11_TRY(KeyObject(key));
-  CipherSetup setup{client_.get(), DeviceId(key)};
-  P11_TRY(ParseCipherParams(param, *row, setup));
-  setup.encrypt = true;
+  P11_ASSIGN_OR_RETURN(CipherSetup setup, CipherSetupFor(mechanism, param, key, true));
   return NewCipherOperation(std::move(setup));
 }
 
 Result<std::unique_ptr<CipherOperation>> DeviceToken::BeginDecrypt(const Mechanism& mechanism,
                                                                    ByteView param, ObjectId key) {
-  P11_ASSIGN_OR_RETURN(const MechanismRow* row, RowFor(mechanism, DeviceFunction::kCipher));
-  P11_TRY(KeyObject(key));
-  CipherSetup setup{client_.get(), DeviceId(key)};
-  P11_TRY(ParseCipherParams(param, *row, setup));
-  setup.encrypt = false;
+  P11_ASSIGN_OR_RETURN(CipherSetup setup, CipherSetupFor(mechanism, param, key, false));
   return NewCipherOperation(std::move(setup));
 }
 
@@ -253,6 +264,7 @@ Result<ObjectId> DeviceToken::DeriveKey(const Mechanism& mechanism, ByteView par
   CK_ULONG field = base_type == wire::KeyType::kEcP384 ? 48 : 32;
   P11_ASSIGN_OR_RETURN(uint16_t length, SecretLength(derived, field));
   if (length > field) return Fail(CKR_KEY_SIZE_RANGE, "longer than the shared secret");
+  HoldAsSensitive(derived);
   policy::FinishDerivedKey(derived, *base_object);
   P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(derived));
   wire::DeriveReq req;
@@ -285,6 +297,7 @@ Result<ObjectId> DeviceToken::UnwrapKey(const Mechanism& mechanism, ByteView par
   if (wrapped.size() < 16 || wrapped.size() % 8 != 0) {
     return Fail(CKR_WRAPPED_KEY_LEN_RANGE, "KWP output is a multiple of 8, at least 16");
   }
+  HoldAsSensitive(key);
   policy::FinishKey(key, policy::Origin::kUnwrap, CK_UNAVAILABLE_INFORMATION);
   wire::KeyId kek = DeviceId(unwrapping);
   wire::ObjectKind kind = DeviceKind(key);

@@ -1,0 +1,162 @@
+// Core tests on the MCU, driven only through encoded frames and Core::Process as a port
+// drives it: GetInfo, GetRandom, token and PIN setup, GenerateKeyPair(P-256), Sign, and the
+// signature checked twice by the firmware's own verification — the Verify op through the
+// core, and MbedCrypto::Verify directly on the returned public value — plus a tampered
+// signature that must be refused.
+#include <cstdint>
+#include <span>
+
+#include "board.h"
+#include "protocol/frame.h"
+#include "protocol/messages.h"
+#include "test_runner.h"
+
+namespace hsm::cortex_m::test {
+namespace {
+
+uint8_t request_payload[1024];
+uint8_t response_frame[wire::kMaxFrame];
+uint16_t next_seq = 1;
+
+// Sends one request through Core::Process and decodes the response frame into `rsp` (its
+// Bytes point into response_frame until the next call). Returns the response's status, or
+// kInternal when the frame itself is wrong.
+template <wire::Op op>
+Status Call(const typename wire::OpTraits<op>::Request& req,
+            typename wire::OpTraits<op>::Response& rsp) {
+  Status s = Status::kInternal;
+  size_t n = wire::EncodeMessage(req, std::span<uint8_t>(request_payload), &s);
+  if (s != Status::kOk) return Status::kInternal;
+  wire::FrameHeader h;
+  h.op = static_cast<uint16_t>(op);
+  h.seq = next_seq++;
+  h.length = static_cast<uint32_t>(n);
+  size_t len = TheCore().Process(h, std::span<const uint8_t>(request_payload, n),
+                                 std::span<uint8_t>(response_frame));
+  wire::FrameHeader got;
+  if (len < wire::kHeaderSize + wire::kCrcSize || !wire::DecodeHeader(response_frame, &got))
+    return Status::kInternal;
+  if (got.seq != h.seq || got.op != h.op || (got.flags & wire::kFlagResponse) == 0)
+    return Status::kInternal;
+  if (got.length + wire::kHeaderSize + wire::kCrcSize != len) return Status::kInternal;
+  auto status = static_cast<Status>(got.status);
+  if (status != Status::kOk) return status;
+  std::span<const uint8_t> payload(response_frame + wire::kHeaderSize, got.length);
+  return wire::DecodeMessage(payload, rsp) == Status::kOk ? Status::kOk : Status::kInternal;
+}
+
+template <size_t N>
+std::span<const uint8_t> Text(const char (&s)[N]) {
+  return {reinterpret_cast<const uint8_t*>(s), N - 1};
+}
+
+void GetInfo() {
+  wire::InfoRsp info;
+  CM_CHECK_STATUS(Call<wire::Op::kGetInfo>(wire::Empty{}, info), Status::kOk);
+  CM_EXPECT(info.max_payload == wire::kMaxPayload);
+  const char serial[] = "ARCA-CM-0001";
+  bool same = info.serial.size == sizeof(serial) - 1;
+  for (size_t i = 0; same && i < info.serial.size; ++i) same = info.serial.data[i] == serial[i];
+  CM_EXPECT(same);
+  CM_EXPECT(info.min_pin == wire::kMinPin && info.max_pin == wire::kMaxPin);
+}
+
+void GetRandom() {
+  uint8_t first[32];
+  wire::RandomReq req;
+  req.length = 32;
+  wire::RandomRsp rsp;
+  CM_CHECK_STATUS(Call<wire::Op::kGetRandom>(req, rsp), Status::kOk);
+  CM_CHECK(rsp.bytes.size == 32);
+  for (size_t i = 0; i < 32; ++i) first[i] = rsp.bytes.data[i];
+  CM_CHECK_STATUS(Call<wire::Op::kGetRandom>(req, rsp), Status::kOk);
+  bool differ = false;
+  for (size_t i = 0; i < 32; ++i) differ |= first[i] != rsp.bytes.data[i];
+  CM_EXPECT(differ);
+  req.length = 0;
+  CM_EXPECT(Call<wire::Op::kGetRandom>(req, rsp) != Status::kOk);
+}
+
+uint8_t public_value[wire::kMaxPublic];
+size_t public_len = 0;
+uint8_t signature[wire::kMaxSignature];
+size_t signature_len = 0;
+
+void SetUpToken() {
+  wire::Empty none;
+  wire::InitTokenReq init;
+  init.so_pin = Text("so-pin-0042");
+  init.label = Text("cortex-m");
+  CM_CHECK_STATUS(Call<wire::Op::kInitToken>(init, none), Status::kOk);
+  wire::LoginReq so;
+  so.who = wire::User::kSo;
+  so.pin = Text("so-pin-0042");
+  CM_CHECK_STATUS(Call<wire::Op::kLogin>(so, none), Status::kOk);
+  wire::InitPinReq pin;
+  pin.pin = Text("user-1234");
+  CM_CHECK_STATUS(Call<wire::Op::kInitPin>(pin, none), Status::kOk);
+  CM_CHECK_STATUS(Call<wire::Op::kLogout>(wire::Empty{}, none), Status::kOk);
+  wire::LoginReq user;
+  user.who = wire::User::kUser;
+  user.pin = Text("user-1234");
+  CM_CHECK_STATUS(Call<wire::Op::kLogin>(user, none), Status::kOk);
+}
+
+void GenerateSignVerifyP256() {
+  wire::GenerateKeyPairReq gen;
+  gen.type = wire::KeyType::kEcP256;
+  gen.public_flags = wire::kFlagToken | wire::kFlagVerify;
+  gen.private_flags = wire::kFlagToken | wire::kFlagPrivate | wire::kFlagSensitive | wire::kFlagSign;
+  wire::KeyPairRsp pair;
+  CM_CHECK_STATUS(Call<wire::Op::kGenerateKeyPair>(gen, pair), Status::kOk);
+  CM_CHECK(pair.public_value.size == 65 && pair.public_value.data[0] == 0x04);
+  const wire::KeyId public_key = pair.public_key, private_key = pair.private_key;
+  public_len = pair.public_value.size;
+  for (size_t i = 0; i < public_len; ++i) public_value[i] = pair.public_value.data[i];
+
+  uint8_t digest[32];
+  for (size_t i = 0; i < sizeof(digest); ++i) digest[i] = static_cast<uint8_t>(0xC0 ^ i);
+  wire::SignReq sign;
+  sign.key = private_key;
+  sign.alg = wire::SignAlg::kEcdsa;
+  sign.data = std::span<const uint8_t>(digest);
+  wire::SignatureRsp sig;
+  CM_CHECK_STATUS(Call<wire::Op::kSign>(sign, sig), Status::kOk);
+  CM_CHECK(sig.signature.size == 64);  // r || s
+  signature_len = sig.signature.size;
+  for (size_t i = 0; i < signature_len; ++i) signature[i] = sig.signature.data[i];
+
+  wire::VerifyReq verify;
+  verify.key = public_key;
+  verify.alg = wire::SignAlg::kEcdsa;
+  verify.data = std::span<const uint8_t>(digest);
+  verify.signature = std::span<const uint8_t>(signature, signature_len);
+  wire::Empty none;
+  CM_EXPECT(Call<wire::Op::kVerify>(verify, none) == Status::kOk);
+
+  SignParams params;
+  params.alg = wire::SignAlg::kEcdsa;
+  CM_EXPECT(TheCrypto().Verify(wire::KeyType::kEcP256, nullptr,
+                               std::span<const uint8_t>(public_value, public_len), params,
+                               std::span<const uint8_t>(digest),
+                               std::span<const uint8_t>(signature, signature_len)) == Status::kOk);
+
+  signature[5] ^= 0x01;
+  CM_EXPECT(Call<wire::Op::kVerify>(verify, none) == Status::kSignatureInvalid);
+  CM_EXPECT(TheCrypto().Verify(wire::KeyType::kEcP256, nullptr,
+                               std::span<const uint8_t>(public_value, public_len), params,
+                               std::span<const uint8_t>(digest),
+                               std::span<const uint8_t>(signature, signature_len)) != Status::kOk);
+}
+
+}  // namespace
+
+const TestCase kCoreTests[] = {
+    {"core.GetInfo", GetInfo},
+    {"core.GetRandom", GetRandom},
+    {"core.SetUpToken", SetUpToken},
+    {"core.GenerateSignVerifyP256", GenerateSignVerifyP256},
+};
+const int kCoreTestCount = sizeof(kCoreTests) / sizeof(kCoreTests[0]);
+
+}  // namespace hsm::cortex_m::test
