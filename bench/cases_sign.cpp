@@ -1,5 +1,7 @@
 // Signing and verification cases: C_SignInit + C_Sign (C_VerifyInit + C_Verify) per
 // operation, as applications call them, with persistent token keys.
+#include "cases_sign.h"
+
 #include <memory>
 #include <string>
 
@@ -98,6 +100,8 @@ CK_RV SignOnce(SignState& s, int thread, Bytes& out, CK_ULONG* out_len) {
                     out_len);
 }
 
+}  // namespace
+
 Prepared ModuleSign(Provider& provider, SignKind kind, int threads) {
   auto state = PrepareSignState(provider, kind, threads, CKF_SIGN);
   if (!state)
@@ -108,6 +112,8 @@ Prepared ModuleSign(Provider& provider, SignKind kind, int threads) {
           }),
           "", state};
 }
+
+namespace {
 
 Prepared ModuleVerify(Provider& provider, SignKind kind) {
   auto state = PrepareSignState(provider, kind, 1, CKF_SIGN | CKF_VERIFY);

@@ -4,11 +4,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <regex>
 #include <string>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "bench_case.h"
+#include "cases_firmware.h"
 #include "options.h"
 #include "provider.h"
 #include "report.h"
@@ -26,19 +30,22 @@ namespace {
 
 constexpr char kTokenLabel[] = "arca-bench";
 
-// Writes each module's configuration into `dir` and points the environment at it.
+// Writes each module's configuration into `dir` and points the environment at it. Arca
+// probes no USB devices and no socket from the user's environment: the only device it may
+// see is the emulator that FirmwareDevice::Start adds to the same file.
 void PrepareEnvironment(const std::string& dir) {
   std::filesystem::create_directories(dir + "/arca");
   std::filesystem::create_directories(dir + "/softhsm");
   const std::string store = dir + "/arca/tokens.sqlite";
   // A low PIN cost only shortens C_Login at setup, which no case measures.
   std::ofstream(dir + "/arca.conf")
-      << "[store]\npath = " << store << "\n[pin]\nkdf_iterations = 1000\n";
+      << "[store]\npath = " << store << "\n[pin]\nkdf_iterations = 1000\n[usb]\nenabled = false\n";
   std::ofstream(dir + "/softhsm2.conf") << "directories.tokendir = " << dir
                                         << "/softhsm\nobjectstore.backend = file\n"
                                            "log.level = ERROR\nslots.removable = false\n";
   setenv("ARCA_CONF", (dir + "/arca.conf").c_str(), 1);
   setenv("ARCA_STORE", store.c_str(), 1);
+  unsetenv("ARCA_FW_SOCKET");
   setenv("SOFTHSM2_CONF", (dir + "/softhsm2.conf").c_str(), 1);
 }
 
@@ -62,10 +69,14 @@ std::string Header(int argc, char** argv) {
          "`\n";
 }
 
-std::vector<Case> SelectedCases(const Options& options) {
+// The fw/ cases run before the threaded ones, so that `openssl speed` still directly follows
+// those (RunAll).
+std::vector<Case> SelectedCases(const Options& options, const FirmwareDevice& device) {
   std::vector<Case> all;
-  for (auto family :
-       {KeygenCases, SignCases, CipherCases, ObjectCases, ThreadedSignCases, ThreadedCipherCases}) {
+  auto firmware = [&device](const Options& o) { return FirmwareCases(o, device); };
+  for (auto family : std::initializer_list<std::function<std::vector<Case>(const Options&)>>{
+           KeygenCases, SignCases, CipherCases, ObjectCases, firmware, ThreadedSignCases,
+           ThreadedCipherCases}) {
     for (Case& c : family(options)) all.push_back(std::move(c));
   }
   if (options.cases.empty()) return all;
@@ -111,7 +122,8 @@ int Main(int argc, char** argv) {
   std::optional<Options> parsed = ParseOptions(argc, argv, &status);
   if (!parsed) return status;
   const Options& options = *parsed;
-  std::vector<Case> cases = SelectedCases(options);
+  FirmwareDevice device;
+  std::vector<Case> cases = SelectedCases(options, device);
   if (options.list_only) {
     for (const Case& c : cases) std::printf("%s\n", c.id.c_str());
     return 0;
@@ -120,9 +132,15 @@ int Main(int argc, char** argv) {
   const char* dir = mkdtemp(dir_template);
   if (dir == nullptr) return std::perror("mkdtemp"), 1;
   PrepareEnvironment(dir);
+  // Only a run with fw/ cases starts an emulator; the others keep Arca's slot list as it was.
+  bool firmware = std::any_of(cases.begin(), cases.end(), [](const Case& c) {
+    return c.id.rfind(kFirmwareCasePrefix, 0) == 0;
+  });
+  if (firmware) device.Start(options.emulator_path, dir, std::string(dir) + "/arca.conf");
 
   std::array<std::string, 2> errors;
   auto arca = Load("Arca", options.module_path, &errors[kArca]);
+  if (arca && firmware) device.Attach(*arca);
   auto softhsm = Load("SoftHSMv2", options.softhsm_path, &errors[kSoftHsm]);
   int failures = 0;
   if (arca) {
@@ -153,6 +171,7 @@ int Main(int argc, char** argv) {
   }
   softhsm.reset();
   arca.reset();
+  device.Stop();  // after C_Finalize: the module has let go of the socket
   if (!options.keep_temp)
     std::filesystem::remove_all(dir);
   else

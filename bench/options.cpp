@@ -8,6 +8,10 @@
 #ifndef ARCA_BENCH_DEFAULT_MODULE
 #define ARCA_BENCH_DEFAULT_MODULE "libarca-pkcs11.so"
 #endif
+// The emulator built alongside, if the build has one; empty otherwise.
+#ifndef ARCA_BENCH_DEFAULT_EMULATOR
+#define ARCA_BENCH_DEFAULT_EMULATOR ""
+#endif
 
 namespace bench {
 namespace {
@@ -16,6 +20,8 @@ constexpr char kUsage[] =
     "usage: arca-bench [options]\n"
     "  --module PATH           Arca module (default: the one built with arca-bench)\n"
     "  --softhsm PATH          SoftHSMv2 module (default /usr/lib/softhsm/libsofthsm2.so)\n"
+    "  --emulator PATH         arca-fw-emu for the fw/ cases (default: <build>/firmware/\n"
+    "                          arca-fw-emu of the module's build; missing: fw/ cases n/a)\n"
     "  --cases REGEX           run only cases whose id matches (e.g. 'sign/|cipher/')\n"
     "  --min-time SECONDS      measuring time per case and provider (default 1.5)\n"
     "  --rounds N              alternated rounds per case, median reported (default 3)\n"
@@ -44,6 +50,8 @@ bool ApplyValue(Options& o, std::string_view name, const char* value) {
     o.module_path = value;
   } else if (name == "--softhsm") {
     o.softhsm_path = value;
+  } else if (name == "--emulator") {
+    o.emulator_path = value;
   } else if (name == "--cases") {
     o.cases = value;
   } else if (name == "--min-time") {
@@ -62,6 +70,18 @@ bool ApplyValue(Options& o, std::string_view name, const char* value) {
     return false;
   }
   return true;
+}
+
+// The module is built as <build>/src/module/libarca-pkcs11.so and the emulator as
+// <build>/firmware/arca-fw-emu: the emulator of the module's own build, so that --module
+// pointing at another build also gets that build's firmware.
+std::string EmulatorNextTo(const std::string& module) {
+  const std::string suffix = "/src/module/libarca-pkcs11.so";
+  if (module.size() > suffix.size() &&
+      module.compare(module.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return module.substr(0, module.size() - suffix.size()) + "/firmware/arca-fw-emu";
+  }
+  return ARCA_BENCH_DEFAULT_EMULATOR;
 }
 
 // --quick shrinks what it does not override explicitly: it must finish in seconds.
@@ -100,6 +120,7 @@ std::optional<Options> ParseOptions(int argc, char** argv, int* status) {
       return std::nullopt;
     }
   }
+  if (o.emulator_path.empty()) o.emulator_path = EmulatorNextTo(o.module_path);
   if (o.min_time <= 0) o.min_time = 0.01;
   // The lookup populations only ever grow, so they must be measured smallest first.
   std::sort(o.populations.begin(), o.populations.end());

@@ -22,6 +22,8 @@ struct Options {
   size_t softhsm_max_objects = 1000;  // SoftHSMv2 populates slowly: larger sizes are n/a
   size_t object_batch = 1000;         // token objects created/destroyed per iteration
   std::string markdown_path;          // also write the table here
+  // arca-fw-emu for the fw/ cases; a missing file makes those cases n/a.
+  std::string emulator_path;
 };
 
 // Parses argv; on error or --help prints usage and returns nullopt (exit code in *status).

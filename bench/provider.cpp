@@ -24,6 +24,11 @@ std::vector<CK_SLOT_ID> SlotList(CK_FUNCTION_LIST* fn) {
   return slots;
 }
 
+bool IsHardwareSlot(CK_FUNCTION_LIST* fn, CK_SLOT_ID slot) {
+  CK_SLOT_INFO info{};
+  return fn->C_GetSlotInfo(slot, &info) == CKR_OK && (info.flags & CKF_HW_SLOT) != 0;
+}
+
 // The blank-padded 32-byte label field of CK_TOKEN_INFO.
 std::string PaddedLabel(const std::string& label) {
   std::string padded = label.substr(0, 32);
@@ -40,8 +45,8 @@ void CheckRv(CK_RV rv, const char* what) {
   throw BenchError(text);
 }
 
-Provider::Provider(std::string name, void* handle, CK_FUNCTION_LIST* fn)
-    : name_(std::move(name)), handle_(handle), fn_(fn) {}
+Provider::Provider(std::string name, void* handle, CK_FUNCTION_LIST* fn, bool hardware)
+    : name_(std::move(name)), handle_(handle), fn_(fn), hardware_(hardware) {}
 
 std::unique_ptr<Provider> Provider::Open(const std::string& name, const std::string& path,
                                          const std::string& token_label) {
@@ -59,12 +64,23 @@ std::unique_ptr<Provider> Provider::Open(const std::string& name, const std::str
     dlclose(handle);
     CheckRv(rv, "C_Initialize");
   }
-  std::unique_ptr<Provider> provider(new Provider(name, handle, fn));
+  std::unique_ptr<Provider> provider(new Provider(name, handle, fn, false));
+  provider->InitToken(token_label);
+  return provider;
+}
+
+std::unique_ptr<Provider> Provider::OpenHardwareSlot(const Provider& loaded,
+                                                     const std::string& name,
+                                                     const std::string& token_label) {
+  std::unique_ptr<Provider> provider(new Provider(name, nullptr, loaded.fn_, true));
   provider->InitToken(token_label);
   return provider;
 }
 
 Provider::~Provider() {
+  // A view leaves its sessions to the owner's C_Finalize, so it is safe to destroy in any
+  // order, even after the owner has unloaded the module.
+  if (handle_ == nullptr) return;
   fn_->C_Finalize(nullptr);
   dlclose(handle_);
 }
@@ -73,12 +89,15 @@ void Provider::InitToken(const std::string& label) {
   CK_SLOT_ID free_slot = CK_UNAVAILABLE_INFORMATION;
   for (CK_SLOT_ID slot : SlotList(fn_)) {
     CK_TOKEN_INFO info{};
+    if (IsHardwareSlot(fn_, slot) != hardware_) continue;
     if (fn_->C_GetTokenInfo(slot, &info) == CKR_OK && !(info.flags & CKF_TOKEN_INITIALIZED)) {
       free_slot = slot;
       break;
     }
   }
-  if (free_slot == CK_UNAVAILABLE_INFORMATION) throw BenchError(name_ + ": no free slot");
+  if (free_slot == CK_UNAVAILABLE_INFORMATION) {
+    throw BenchError(name_ + (hardware_ ? ": no free hardware slot" : ": no free slot"));
+  }
   std::string padded = PaddedLabel(label);
   CheckRv(fn_->C_InitToken(free_slot, Utf8(kSoPin), Len(kSoPin), Utf8(padded.c_str())),
           "C_InitToken");
@@ -86,6 +105,7 @@ void Provider::InitToken(const std::string& label) {
   slot_ = CK_UNAVAILABLE_INFORMATION;
   for (CK_SLOT_ID slot : SlotList(fn_)) {
     CK_TOKEN_INFO info{};
+    if (IsHardwareSlot(fn_, slot) != hardware_) continue;
     if (fn_->C_GetTokenInfo(slot, &info) == CKR_OK &&
         std::memcmp(info.label, padded.data(), 32) == 0) {
       slot_ = slot;

@@ -25,10 +25,17 @@ void CheckRv(CK_RV rv, const char* what);
 class Provider {
  public:
   // Loads and initialises the module (CKF_OS_LOCKING_OK), initialises a token labelled
-  // `token_label` on the first slot without an initialised token, sets the user PIN and logs
-  // the user in. The module's own configuration must already be in the environment.
+  // `token_label` on the first slot without an initialised token and without CKF_HW_SLOT,
+  // sets the user PIN and logs the user in. The module's own configuration must already be
+  // in the environment.
   static std::unique_ptr<Provider> Open(const std::string& name, const std::string& path,
                                         const std::string& token_label);
+  // The same loaded module seen through its first free slot with CKF_HW_SLOT (a firmware
+  // device), set up as Open does. A module is loaded and initialised once per process, so
+  // this shares `loaded`'s function list; it never finalises the module, and must not be used
+  // after `loaded` is gone.
+  static std::unique_ptr<Provider> OpenHardwareSlot(const Provider& loaded, const std::string& name,
+                                                    const std::string& token_label);
   ~Provider();
   Provider(const Provider&) = delete;
   Provider& operator=(const Provider&) = delete;
@@ -49,13 +56,15 @@ class Provider {
   size_t population = 0;
 
  private:
-  Provider(std::string name, void* handle, CK_FUNCTION_LIST* fn);
+  // `handle` null: a view of a module owned by another Provider.
+  Provider(std::string name, void* handle, CK_FUNCTION_LIST* fn, bool hardware);
   void InitToken(const std::string& label);
 
   std::string name_;
   void* handle_ = nullptr;
   CK_FUNCTION_LIST* fn_ = nullptr;
-  CK_SLOT_ID slot_ = 0;
+  bool hardware_ = false;  // which slots InitToken considers: CKF_HW_SLOT set or clear
+  CK_SLOT_ID slot_ = CK_UNAVAILABLE_INFORMATION;
   CK_SESSION_HANDLE session_ = CK_INVALID_HANDLE;
 };
 

@@ -1,6 +1,6 @@
 // The summary printed at the end: one Markdown table with a row per case (Arca, SoftHSMv2,
-// OpenSSL and the ratios), the notes behind "n/a" and "err" cells, and issue 5's speed
-// targets checked against the measured figures.
+// OpenSSL and the ratios), the notes behind "n/a" and "err" cells, the transport's share of
+// each firmware-token case, and issue 5's speed targets checked against the measured figures.
 #pragma once
 
 #include <cstdio>
