@@ -9,7 +9,6 @@
 // Prints one line to stderr once its descriptors are written (the UDC may be bound from then
 // on), and exits 0 on SIGTERM or SIGINT.
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -17,13 +16,8 @@
 #include <memory>
 #include <string>
 
-#include "core/core.h"
-#include "keystore/record_store.h"
 #include "ports/gadget/ffs_gadget.h"
-#include "ports/host/file_flash.h"
-#include "ports/host/host_device.h"
-#include "ports/host/host_entropy.h"
-#include "workers/mbedtls_crypto.h"
+#include "ports/host/host_firmware.h"
 
 namespace {
 
@@ -40,64 +34,16 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-// Blocked before any thread starts, so SIGTERM and SIGINT reach only the signalfd the ep0
-// loop polls.
-int StopSignalFd() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return -1;
-  return signalfd(-1, &mask, SFD_CLOEXEC);
-}
-
-// The serial is both the firmware's identity and, through setup-configfs.sh, the USB
-// iSerialNumber the module matches devices by: printable ASCII without spaces.
-bool ValidSerial(const std::string& serial) {
-  if (serial.empty() || serial.size() > wire::kSerialSize) return false;
-  for (char c : serial) {
-    if (c < 0x21 || c > 0x7E) return false;
-  }
-  return true;
-}
-
 int Serve(const Options& options) {
-  int stop_fd = StopSignalFd();
+  int stop_fd = hsm::host::StopSignalFd();
   if (stop_fd < 0) return Fail("cannot block SIGTERM/SIGINT");
-  hsm::HostEntropy entropy;
-  auto crypto = std::make_unique<hsm::MbedCrypto>(entropy);
-  if (!hsm::Ok(crypto->Init())) return Fail("cannot seed the DRBG");
-
   std::string error;
-  hsm::SecretArray<hsm::kDeviceKeySize> device_key;
-  if (!hsm::host::LoadOrCreateDeviceKey(options.flash_path + ".key", entropy, device_key, &error)) {
-    return Fail(error);
-  }
-  std::string serial =
-      options.serial.empty() ? hsm::host::SerialFromKey(*crypto, device_key) : options.serial;
+  std::unique_ptr<hsm::host::HostFirmware> firmware = hsm::host::HostFirmware::Boot(
+      options.flash_path, options.serial, {kHwMajor, kHwMinor, kFwMajor, kFwMinor}, &error);
+  if (firmware == nullptr) return Fail(error);
+  const std::string& serial = firmware->serial();
 
-  hsm::FileFlash::Opened flash =
-      hsm::FileFlash::Open(options.flash_path, hsm::kEmulatorSectorSize, hsm::kEmulatorSectorCount);
-  if (!hsm::Ok(flash.status)) {
-    return Fail(options.flash_path + ": cannot open the flash file (wrong size, or in use)");
-  }
-  auto records = std::make_unique<hsm::RecordStore>(*flash.flash);
-  hsm::DeviceIdentity identity;
-  identity.serial = std::span<const char>(serial.data(), serial.size());
-  identity.hw_major = kHwMajor;
-  identity.hw_minor = kHwMinor;
-  identity.fw_major = kFwMajor;
-  identity.fw_minor = kFwMinor;
-  identity.unique_key = device_key.span();
-  auto core = std::make_unique<hsm::Core>(*crypto, *records, identity);
-  device_key.wipe();  // the core keeps its own copy
-  hsm::Status started = core->Start();
-  if (!hsm::Ok(started)) {
-    return Fail("the firmware core did not start (status " +
-                std::to_string(static_cast<int>(started)) + ")");
-  }
-
-  auto gadget = std::make_unique<hsm::gadget::FfsGadget>(*core, options.ffs_dir);
+  auto gadget = std::make_unique<hsm::gadget::FfsGadget>(firmware->core(), options.ffs_dir);
   if (!gadget->Open(&error)) return Fail(error);
   std::fprintf(stderr, "arca-fw-gadget: descriptors written to %s/ep0 (serial %s)\n",
                options.ffs_dir.c_str(), serial.c_str());
@@ -122,7 +68,8 @@ int main(int argc, char** argv) {
                  "serial number, the same as the gadget's iSerialNumber (default: derived from "
                  "the key)")
       ->check([](const std::string& s) {
-        return ValidSerial(s) ? std::string() : std::string("1 to 16 printable characters");
+        return hsm::host::ValidSerial(s) ? std::string()
+                                         : std::string("1 to 16 printable characters");
       });
   CLI11_PARSE(app, argc, argv);
   return Serve(options);

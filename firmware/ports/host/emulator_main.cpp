@@ -7,7 +7,6 @@
 // Prints one line to stderr when it is ready to accept, and exits 0 on SIGTERM or SIGINT
 // after removing the socket. Start-up does no slow work (no KDF runs before a login).
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,12 +14,8 @@
 #include <memory>
 #include <string>
 
-#include "core/core.h"
-#include "keystore/record_store.h"
-#include "ports/host/file_flash.h"
 #include "ports/host/host_device.h"
-#include "ports/host/host_entropy.h"
-#include "workers/mbedtls_crypto.h"
+#include "ports/host/host_firmware.h"
 
 namespace {
 
@@ -38,62 +33,16 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-// SIGTERM and SIGINT arrive on a descriptor the server polls, never as a handler running in
-// the middle of a request.
-int StopSignalFd() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return -1;
-  return signalfd(-1, &mask, SFD_CLOEXEC);
-}
-
-bool ValidSerial(const std::string& serial) {
-  if (serial.empty() || serial.size() > wire::kSerialSize) return false;
-  for (char c : serial) {
-    if (c < 0x21 || c > 0x7E) return false;
-  }
-  return true;
-}
-
 int Serve(const Options& options) {
-  int stop_fd = StopSignalFd();
+  int stop_fd = hsm::host::StopSignalFd();
   if (stop_fd < 0) return Fail("cannot block SIGTERM/SIGINT");
-  hsm::HostEntropy entropy;
-  auto crypto = std::make_unique<hsm::MbedCrypto>(entropy);
-  if (!hsm::Ok(crypto->Init())) return Fail("cannot seed the DRBG");
-
   std::string error;
-  hsm::SecretArray<hsm::kDeviceKeySize> device_key;
-  if (!hsm::host::LoadOrCreateDeviceKey(options.flash_path + ".key", entropy, device_key, &error)) {
-    return Fail(error);
-  }
-  std::string serial =
-      options.serial.empty() ? hsm::host::SerialFromKey(*crypto, device_key) : options.serial;
+  std::unique_ptr<hsm::host::HostFirmware> firmware = hsm::host::HostFirmware::Boot(
+      options.flash_path, options.serial, {kHwMajor, kHwMinor, kFwMajor, kFwMinor}, &error);
+  if (firmware == nullptr) return Fail(error);
+  const std::string& serial = firmware->serial();
 
-  hsm::FileFlash::Opened flash =
-      hsm::FileFlash::Open(options.flash_path, hsm::kEmulatorSectorSize, hsm::kEmulatorSectorCount);
-  if (!hsm::Ok(flash.status)) {
-    return Fail(options.flash_path + ": cannot open the flash file (wrong size, or in use)");
-  }
-  auto records = std::make_unique<hsm::RecordStore>(*flash.flash);
-  hsm::DeviceIdentity identity;
-  identity.serial = std::span<const char>(serial.data(), serial.size());
-  identity.hw_major = kHwMajor;
-  identity.hw_minor = kHwMinor;
-  identity.fw_major = kFwMajor;
-  identity.fw_minor = kFwMinor;
-  identity.unique_key = device_key.span();
-  auto core = std::make_unique<hsm::Core>(*crypto, *records, identity);
-  device_key.wipe();  // the core keeps its own copy
-  hsm::Status started = core->Start();
-  if (!hsm::Ok(started)) {
-    return Fail("the firmware core did not start (status " +
-                std::to_string(static_cast<int>(started)) + ")");
-  }
-
-  auto server = std::make_unique<hsm::host::SocketServer>(*core, options.packet_size);
+  auto server = std::make_unique<hsm::host::SocketServer>(firmware->core(), options.packet_size);
   if (!server->Listen(options.socket_path, &error)) return Fail(error);
   std::fprintf(stderr, "arca-fw-emu: serving %s (serial %s)\n", options.socket_path.c_str(),
                serial.c_str());
@@ -117,7 +66,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({wire::kFullSpeedPacket, wire::kHighSpeedPacket}));
   app.add_option("--serial", options.serial, "serial number (default: derived from the key)")
       ->check([](const std::string& s) {
-        return ValidSerial(s) ? std::string() : std::string("1 to 16 printable characters");
+        return hsm::host::ValidSerial(s) ? std::string()
+                                         : std::string("1 to 16 printable characters");
       });
   CLI11_PARSE(app, argc, argv);
   return Serve(options);
