@@ -9,6 +9,7 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "common/call_scope.h"
 #include "common/log.h"
 #include "common/rv_name.h"
 
@@ -38,6 +39,7 @@ bool InitialisedHere() { return g_module != nullptr && g_owner_pid.load() == get
 
 CK_RV GuardCall(const char* name, CoreCall call, void* context) {
   try {
+    CallScope scope;
     std::shared_lock lock(*g_lock.load());
     if (!InitialisedHere()) return CKR_CRYPTOKI_NOT_INITIALIZED;
     CK_RV rv = call(*g_module, context).rv();

@@ -106,6 +106,7 @@ class SoftToken : public TokenBackend {
 
   // soft_token_objects.cpp
   Result<void> Sync_inlock();
+  Result<void> SyncWithStore_inlock();
   void Rebuild_inlock(std::vector<soft::ObjectRow> rows);
   bool Visible_inlock(const Object& object) const;
   Result<std::shared_ptr<const Object>> Find_inlock(ObjectId id);
@@ -141,6 +142,7 @@ class SoftToken : public TokenBackend {
   std::unordered_set<ObjectId> withheld_;
   std::unordered_set<ObjectId> corrupt_;
   bool loaded_ = false;
+  uint64_t synced_call_ = 0;  // the call (CurrentCallId) that last synced with the store
   int64_t seen_data_version_ = -1;
   int64_t seen_generation_ = -1;
   ObjectId next_session_id_ = 1;

@@ -3,6 +3,7 @@
 // C_SetAttributeValue, C_FindObjects).
 #include <algorithm>
 
+#include "common/call_scope.h"
 #include "common/log.h"
 #include "mechanisms/keys.h"
 #include "token/attribute_policy.h"
@@ -29,6 +30,15 @@ bool IsKeyClass(CK_OBJECT_CLASS object_class) {
 // simple and correct; loading only changed rows is a later optimisation.
 Result<void> SoftToken::Sync_inlock() {
   if (detached_ || row_id_ == 0) return Ok();
+  // Once per PKCS#11 call: a call sees the store as of its first object access.
+  const uint64_t call = CurrentCallId();
+  if (call != 0 && loaded_ && call == synced_call_) return Ok();
+  P11_TRY(SyncWithStore_inlock());
+  synced_call_ = call;
+  return Ok();
+}
+
+Result<void> SoftToken::SyncWithStore_inlock() {
   std::vector<soft::ObjectRow> rows;
   int64_t generation = 0;
   {
