@@ -72,7 +72,7 @@ void FirmwareDevice::Start(const std::string& binary, const std::string& dir,
                  "; build arca-fw-emu or pass --emulator PATH)";
     return;
   }
-  emulator_ = std::make_unique<Emulator>(binary, dir);
+  emulator_ = std::make_unique<hsm::host::EmulatorProcess>(binary, dir, "ARCABENCH01");
   std::string error;
   if (!emulator_->Start(kStartTimeout, &error)) {
     error_ = error;

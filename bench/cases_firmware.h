@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "bench_case.h"
-#include "emulator.h"
 #include "options.h"
+#include "ports/host/launcher/emulator_process.h"
 #include "provider.h"
 
 namespace bench {
@@ -44,7 +44,7 @@ class FirmwareDevice {
   Provider* ForCase(Prepared* unavailable) const;
 
  private:
-  std::unique_ptr<Emulator> emulator_;
+  std::unique_ptr<hsm::host::EmulatorProcess> emulator_;
   std::unique_ptr<Provider> device_;
   std::string na_reason_;  // why the cases are n/a
   std::string error_;      // why the cases fail

@@ -53,16 +53,6 @@ bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds boun
 
 // ---- Emulator ---------------------------------------------------------------------------
 
-Emulator::Emulator(std::string dir)
-    : dir_(std::move(dir)),
-      socket_path_(dir_ + "/fw.sock"),
-      flash_path_(dir_ + "/fw.flash"),
-      log_path_(dir_ + "/fw.log") {}
-
-Emulator::~Emulator() {
-  if (running()) Stop();
-}
-
 std::string Emulator::BinaryPath() {
 #ifdef ARCA_FW_EMU_PATH
   if (const char* env = std::getenv("ARCA_FW_EMU"); env != nullptr && *env != '\0') return env;
@@ -78,105 +68,6 @@ std::string Emulator::BinaryPath() {
   }
   return "arca-fw-emu";
 #endif
-}
-
-std::string Emulator::Log() const {
-  std::ifstream in(log_path_);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-bool Emulator::Start(std::string* error, std::chrono::milliseconds timeout) {
-  if (running()) {
-    *error = "already running";
-    return false;
-  }
-  std::string binary = BinaryPath();
-  if (access(binary.c_str(), X_OK) != 0) {
-    *error = "emulator binary not found or not executable: " + binary +
-             " (set ARCA_FW_EMU or build the arca-fw-emu target)";
-    return false;
-  }
-  // Everything the child needs is prepared before fork: between fork and exec only
-  // async-signal-safe calls are allowed in a multi-threaded process.
-  std::string serial(kEmulatorSerial);
-  std::vector<std::string> args = {binary,      "--socket", socket_path_, "--flash",
-                                   flash_path_, "--serial", serial};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (log_fd < 0) {
-    *error = "cannot create " + log_path_;
-    return false;
-  }
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(log_fd);
-    *error = "fork failed";
-    return false;
-  }
-  if (pid == 0) {
-    dup2(log_fd, STDERR_FILENO);
-    int null_fd = open("/dev/null", O_RDWR);
-    if (null_fd >= 0) {
-      dup2(null_fd, STDIN_FILENO);
-      dup2(null_fd, STDOUT_FILENO);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(log_fd);
-  pid_ = pid;
-  const std::string ready = "arca-fw-emu: serving " + socket_path_;
-  bool exited = false;
-  int status = 0;
-  bool up = WaitUntil(
-      [&] {
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-          exited = true;
-          return true;
-        }
-        return Log().find(ready) != std::string::npos;
-      },
-      timeout);
-  if (exited) {
-    pid_ = -1;
-    *error = "emulator exited during start-up: " + Log();
-    return false;
-  }
-  if (!up) {
-    *error = "no ready line within " + std::to_string(timeout.count()) + " ms: " + Log();
-    Kill();
-    return false;
-  }
-  return true;
-}
-
-bool Emulator::WaitExit(std::chrono::milliseconds bound, int* status) {
-  return WaitUntil([&] { return waitpid(pid_, status, WNOHANG) == pid_; }, bound);
-}
-
-bool Emulator::Stop(std::chrono::milliseconds grace) {
-  if (!running()) return false;
-  int status = 0;
-  kill(pid_, SIGTERM);
-  bool clean = WaitExit(grace, &status);
-  if (!clean) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);  // SIGKILL cannot be ignored: this returns
-  }
-  pid_ = -1;
-  return clean && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-void Emulator::Kill() {
-  if (!running()) return;
-  kill(pid_, SIGKILL);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
 }
 
 // ---- BackendFixture ---------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fixture.h"
+#include "ports/host/launcher/emulator_process.h"
 
 namespace conformance {
 
@@ -33,38 +34,21 @@ CK_SLOT_ID ExpectedDeviceSlotId(std::string_view serial);
 
 // One arca-fw-emu process whose socket, flash file and log live in `dir`. The flash (and its
 // .key file) outlive the process, so a restart finds the device's state again.
-class Emulator {
+class Emulator : public hsm::host::EmulatorProcess {
  public:
-  explicit Emulator(std::string dir);
-  ~Emulator();
-  Emulator(const Emulator&) = delete;
-  Emulator& operator=(const Emulator&) = delete;
+  explicit Emulator(const std::string& dir)
+      : EmulatorProcess(BinaryPath(), dir, std::string(kEmulatorSerial)) {}
 
-  // ARCA_FW_EMU if set, else <build>/firmware/arca-fw-emu next to <build>/src/module/.
+  // ARCA_FW_EMU if set, else the build's arca-fw-emu.
   static std::string BinaryPath();
 
-  // Starts the process and waits (at most `timeout`) for its ready line. False with a reason.
   bool Start(std::string* error,
-             std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
-  // SIGTERM, then SIGKILL if it has not exited within `grace`. True if it exited with status 0
-  // on SIGTERM (the emulator's documented behaviour).
-  bool Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000));
-  // SIGKILL and reap: an unplugged device gets no chance to tidy up.
-  void Kill();
-  bool running() const { return pid_ > 0; }
-
-  const std::string& socket_path() const { return socket_path_; }
-  const std::string& flash_path() const { return flash_path_; }
-  std::string Log() const;  // what the emulator wrote to stderr
-
- private:
-  bool WaitExit(std::chrono::milliseconds bound, int* status);
-
-  std::string dir_;
-  std::string socket_path_;
-  std::string flash_path_;
-  std::string log_path_;
-  pid_t pid_ = -1;
+             std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) {
+    return EmulatorProcess::Start(timeout, error);
+  }
+  bool Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(2000)) {
+    return EmulatorProcess::Stop(grace);
+  }
 };
 
 // A token labelled kTokenLabel with SO PIN kSoPin and user PIN kUserPin on the chosen backend,

@@ -6,6 +6,15 @@
 
 namespace p11::device {
 
+void StripKeyMaterial(Object& object) {
+  CK_OBJECT_CLASS cls = object.Class();
+  std::vector<CK_ATTRIBUTE_TYPE> secret;
+  for (const auto& [type, value] : object.attributes()) {
+    if (policy::internal::IsSensitiveType(cls, type)) secret.push_back(type);
+  }
+  for (CK_ATTRIBUTE_TYPE type : secret) object.Erase(type);
+}
+
 Result<ZBytes> EncodeAttrBlob(const Object& object) {
   ZBytes out(wire::kMaxAttrBlob);
   wire::Writer w(out);

@@ -12,6 +12,9 @@
 
 namespace p11::device {
 
+// Removes the key material (IsSensitiveType for the object's class) from `object`.
+void StripKeyMaterial(Object& object);
+
 // The object's attributes minus its key material (IsSensitiveType for its class).
 // CKR_DEVICE_MEMORY when the encoding exceeds wire::kMaxAttrBlob.
 Result<ZBytes> EncodeAttrBlob(const Object& object);

@@ -136,6 +136,11 @@ wire::ObjectKind DeviceKind(const Object& object) {
   }
 }
 
+void HoldAsSensitive(Object& key) {
+  CK_OBJECT_CLASS cls = key.Class();
+  if (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) key.SetBool(CKA_SENSITIVE, true);
+}
+
 Result<wire::KeyType> DeviceKeyType(const Object& key) {
   CK_KEY_TYPE type = key.KeyType();
   if (type == CKK_EC) {

@@ -28,6 +28,10 @@ struct DeviceFacts {
 uint32_t DeviceFlags(const Object& object);
 wire::ObjectKind DeviceKind(const Object& object);
 
+// The device releases no key material in clear, whatever a template asked: a private or secret
+// key on it is sensitive, and says so (CKA_ALWAYS_SENSITIVE follows at FinishKey).
+void HoldAsSensitive(Object& key);
+
 // The device key type of a key object: EC keys by their curve (P-256, P-384), RSA by size
 // (2048 only), AES by CKA_VALUE_LEN (16 or 32), generic secrets. CKR_CURVE_NOT_SUPPORTED,
 // CKR_KEY_SIZE_RANGE or CKR_ATTRIBUTE_VALUE_INVALID for what the device cannot hold.

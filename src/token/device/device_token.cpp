@@ -5,6 +5,7 @@
 
 #include "mechanisms/device_table.h"
 #include "protocol/limits.h"
+#include "token/attribute_policy.h"
 #include "token/device/attr_blob.h"
 #include "token/device/device_objects.h"
 
@@ -29,17 +30,6 @@ Result<void> CheckPinSize(SecretView pin) {
   if (pin.size() > wire::kMaxPin)
     return Fail(CKR_PIN_LEN_RANGE, "PIN longer than the device takes");
   return Ok();
-}
-
-bool Matches(const Object& object, std::span<const TemplateAttr> match) {
-  for (const TemplateAttr& want : match) {
-    const AttrValue* have = object.Get(want.type);
-    if (have == nullptr || have->size() != want.value.size() ||
-        (!want.value.empty() && std::memcmp(have->data(), want.value.data(), have->size()) != 0)) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -151,11 +141,7 @@ Result<ObjectId> DeviceToken::Remember(Object object, wire::ObjectKind kind, wir
                                        uint16_t secret_length) {
   if (id == wire::kNoKey) return Fail(CKR_DEVICE_ERROR, "device returned no object id");
   // The stored form never holds key material; neither does the cache.
-  CK_OBJECT_CLASS cls = object.Class();
-  if (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) {
-    auto stripped = DecodeAttrBlob(ByteView(*EncodeAttrBlob(object)));
-    if (stripped.ok()) object = std::move(*stripped);
-  }
+  StripKeyMaterial(object);
   P11_TRY(AddDerivedAttributes(object, DeviceFacts{id, kind, type, public_value, secret_length}));
   std::lock_guard lock(mu_);
   cache_[id] = std::make_shared<const Object>(std::move(object));
@@ -181,6 +167,7 @@ Result<ObjectId> DeviceToken::CreateObject(Object object) {
     return Remember(std::move(object), kind, wire::KeyType::kNone, reply.msg.id, {}, 0);
   }
   P11_ASSIGN_OR_RETURN(wire::KeyType type, DeviceKeyType(object));
+  HoldAsSensitive(object);
   return Import(std::move(object), kind, type, wire::kNoKey, {});
 }
 
@@ -246,7 +233,7 @@ Result<std::vector<ObjectId>> DeviceToken::FindObjects(std::span<const TemplateA
       if (object.rv() == CKR_OBJECT_HANDLE_INVALID) continue;  // destroyed meanwhile
       return object.error();
     }
-    if (Matches(**object, match)) found.push_back(id);
+    if (policy::Matches(**object, match)) found.push_back(id);
   }
   return found;
 }

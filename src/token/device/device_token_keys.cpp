@@ -71,13 +71,6 @@ wire::KeyType SecretType(const Object& key, uint16_t length) {
   return length == 16 ? wire::KeyType::kAes128 : wire::KeyType::kAes256;
 }
 
-// The device releases no key material in clear, whatever the template asked: a private or
-// secret key on it is sensitive, and says so (CKA_ALWAYS_SENSITIVE follows at FinishKey).
-void HoldAsSensitive(Object& key) {
-  CK_OBJECT_CLASS cls = key.Class();
-  if (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) key.SetBool(CKA_SENSITIVE, true);
-}
-
 }  // namespace
 
 Result<std::shared_ptr<const Object>> DeviceToken::KeyObject(ObjectId id) {
@@ -92,7 +85,6 @@ Result<std::shared_ptr<const Object>> DeviceToken::KeyObject(ObjectId id) {
 // device (C_UnwrapKey): the material never exists on the host in the second case.
 Result<ObjectId> DeviceToken::Import(Object key, wire::ObjectKind kind, wire::KeyType type,
                                      wire::KeyId unwrapping, ByteView material) {
-  HoldAsSensitive(key);
   SecureBuffer plain;
   if (unwrapping == wire::kNoKey) {
     if (kind == wire::ObjectKind::kPublicKey) {

@@ -1,5 +1,5 @@
-// Starts and stops arca-fw-emu with fork/exec; see emulator.h for the bounds.
-#include "emulator.h"
+// Starts and stops arca-fw-emu with fork/exec; see emulator_process.h for the bounds.
+#include "ports/host/launcher/emulator_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-namespace bench {
+namespace hsm::host {
 namespace {
 
 bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds bound) {
@@ -26,34 +26,57 @@ bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds boun
   return true;
 }
 
+// The child's side of fork: only async-signal-safe calls until exec.
+[[noreturn]] void ExecEmulator(pid_t parent, int log_fd, char* const* argv) {
+  // If the parent dies without stopping it (a crash, SIGKILL), the kernel sends SIGTERM, so
+  // no emulator outlives its user. The getppid check closes the race with an early death.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(1);
+  dup2(log_fd, STDERR_FILENO);
+  int null_fd = open("/dev/null", O_RDWR);
+  if (null_fd >= 0) {
+    dup2(null_fd, STDIN_FILENO);
+    dup2(null_fd, STDOUT_FILENO);
+  }
+  execv(argv[0], argv);
+  _exit(127);
+}
+
 }  // namespace
 
-Emulator::Emulator(std::string binary, const std::string& dir)
+EmulatorProcess::EmulatorProcess(std::string binary, const std::string& dir, std::string serial)
     : binary_(std::move(binary)),
+      serial_(std::move(serial)),
       socket_path_(dir + "/fw.sock"),
       flash_path_(dir + "/fw.flash"),
       log_path_(dir + "/fw.log") {}
 
-Emulator::~Emulator() {
+EmulatorProcess::~EmulatorProcess() {
   if (running()) Stop(std::chrono::milliseconds(2000));
 }
 
-std::string Emulator::Log() const {
+std::string EmulatorProcess::Log() const {
   std::ifstream in(log_path_);
   std::stringstream text;
   text << in.rdbuf();
-  // On one line: it ends up in a note under the Markdown table.
   std::string log = text.str();
   while (!log.empty() && (log.back() == '\n' || log.back() == ' ')) log.pop_back();
   std::replace(log.begin(), log.end(), '\n', ' ');
   return log.empty() ? "(no output)" : log;
 }
 
-bool Emulator::Start(std::chrono::milliseconds timeout, std::string* error) {
-  // Everything the child needs is built before fork: between fork and exec a process that
-  // may already run threads can only make async-signal-safe calls.
+bool EmulatorProcess::Start(std::chrono::milliseconds timeout, std::string* error) {
+  if (running()) {
+    *error = "already running";
+    return false;
+  }
+  if (access(binary_.c_str(), X_OK) != 0) {
+    *error = "emulator binary not found or not executable: " + binary_;
+    return false;
+  }
+  // Everything the child needs is built before fork.
   std::vector<std::string> args = {binary_,     "--socket", socket_path_, "--flash",
-                                   flash_path_, "--serial", "ARCABENCH01"};
+                                   flash_path_, "--serial", serial_};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -69,20 +92,7 @@ bool Emulator::Start(std::chrono::milliseconds timeout, std::string* error) {
     *error = "fork failed";
     return false;
   }
-  if (pid == 0) {
-    // If arca-bench dies without stopping it (a crash, SIGKILL), the kernel sends SIGTERM,
-    // so no emulator outlives the run. The getppid check closes the race with an early death.
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent) _exit(1);
-    dup2(log_fd, STDERR_FILENO);
-    int null_fd = open("/dev/null", O_RDWR);
-    if (null_fd >= 0) {
-      dup2(null_fd, STDIN_FILENO);
-      dup2(null_fd, STDOUT_FILENO);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  if (pid == 0) ExecEmulator(parent, log_fd, argv.data());
   close(log_fd);
   pid_ = pid;
   const std::string ready = "arca-fw-emu: serving " + socket_path_;
@@ -102,17 +112,17 @@ bool Emulator::Start(std::chrono::milliseconds timeout, std::string* error) {
   if (!up) {
     *error = "arca-fw-emu printed no ready line within " + std::to_string(timeout.count()) +
              " ms: " + Log();
-    Stop(std::chrono::milliseconds(0));
+    Kill();
     return false;
   }
   return true;
 }
 
-bool Emulator::WaitExit(std::chrono::milliseconds bound, int* status) {
+bool EmulatorProcess::WaitExit(std::chrono::milliseconds bound, int* status) {
   return WaitUntil([&] { return waitpid(pid_, status, WNOHANG) == pid_; }, bound);
 }
 
-bool Emulator::Stop(std::chrono::milliseconds grace) {
+bool EmulatorProcess::Stop(std::chrono::milliseconds grace) {
   if (!running()) return false;
   int status = 0;
   kill(pid_, SIGTERM);
@@ -125,4 +135,12 @@ bool Emulator::Stop(std::chrono::milliseconds grace) {
   return clean && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-}  // namespace bench
+void EmulatorProcess::Kill() {
+  if (!running()) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+}  // namespace hsm::host
