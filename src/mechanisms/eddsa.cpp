@@ -1,13 +1,13 @@
 // The EdDSA family (PKCS#11 3.1 §2.3.8, §2.3.14): Edwards key pair generation and CKM_EDDSA
-// over Ed25519 and Ed448 (RFC 8032), one-shot through EVP_DigestSign with no digest.
-//
-// OpenSSL 3.0 signs only the pure variants (its "instance" and "context-string" signature
-// parameters came with 3.2), so a CK_EDDSA_PARAMS asking for Ed25519ctx, Ed25519ph, Ed448
-// with a context or Ed448ph is refused with CKR_MECHANISM_PARAM_INVALID rather than
-// answered with a signature of another variant.
+// over Ed25519 and Ed448 (RFC 8032). Pure EdDSA is one-shot through EVP_DigestSign with no
+// digest; the instances a CK_EDDSA_PARAMS selects (Ed25519ctx, Ed25519ph, Ed448 with a
+// context, Ed448ph) go through eddsa_prefixed, since OpenSSL 3.0 has only the pure ones.
 #include <openssl/evp.h>
 
+#include <optional>
+
 #include "mechanisms/asym_util.h"
+#include "mechanisms/eddsa_prefixed.h"
 #include "mechanisms/edwards_keys.h"
 #include "mechanisms/ossl/error.h"
 #include "mechanisms/registry.h"
@@ -35,20 +35,30 @@ constexpr EddsaRow kEddsaRows[] = {
     {CKM_EDDSA, EddsaKind::kSign, {255, 448, CKF_SIGN | CKF_VERIFY | kCurveFlags}},
 };
 
-// Which RFC 8032 variant a CK_EDDSA_PARAMS asks for; only the pure ones are available.
-Result<void> CheckPureVariant(ByteView param, const asym::RawCurve& curve) {
-  if (param.empty()) return Ok();
+// The RFC 8032 instance a CK_EDDSA_PARAMS names (PKCS#11 3.1 §2.3.14), or nullopt for pure
+// EdDSA: no parameter at all, or for Ed448 one with no prehash and an empty context (pure
+// Ed448 is dom4(0, "") by definition, RFC 8032 §5.2). For Ed25519 any parameter block names
+// Ed25519ctx or Ed25519ph; Ed25519ctx with an empty context is refused, as RFC 8032 §5.1
+// says it should not be used and it would be easy to mistake for pure Ed25519.
+Result<std::optional<eddsa::Instance>> InstanceOf(ByteView param, const asym::RawCurve& curve) {
+  if (param.empty()) return std::optional<eddsa::Instance>();
   P11_ASSIGN_OR_RETURN(CK_EDDSA_PARAMS p, ParamAs<CK_EDDSA_PARAMS>(param));
+  if (p.phFlag != CK_TRUE && p.phFlag != CK_FALSE) {
+    return Fail(CKR_MECHANISM_PARAM_INVALID, "EdDSA phFlag");
+  }
+  if (p.ulContextDataLen > 255) return Fail(CKR_MECHANISM_PARAM_INVALID, "EdDSA context size");
   if (p.ulContextDataLen != 0 && p.pContextData == nullptr) {
     return Fail(CKR_MECHANISM_PARAM_INVALID, "EdDSA context pointer");
   }
-  if (p.ulContextDataLen > 255) return Fail(CKR_MECHANISM_PARAM_INVALID, "EdDSA context size");
-  // Ed448 with an empty context and no prehash is pure Ed448 by definition (RFC 8032 §5.2).
-  // For Ed25519 any parameter block names Ed25519ctx or Ed25519ph, both with a dom2 prefix
-  // pure Ed25519 lacks.
-  bool pure = p.phFlag == CK_FALSE && p.ulContextDataLen == 0 && curve.bits == 448;
-  if (!pure) return Fail(CKR_MECHANISM_PARAM_INVALID, "EdDSA variant unavailable");
-  return Ok();
+  bool prehash = p.phFlag == CK_TRUE;
+  if (!prehash && p.ulContextDataLen == 0) {
+    if (curve.bits == 448) return std::optional<eddsa::Instance>();
+    return Fail(CKR_MECHANISM_PARAM_INVALID, "Ed25519ctx needs a context");
+  }
+  eddsa::Instance instance;
+  instance.prehash = prehash;
+  instance.context.assign(p.pContextData, p.pContextData + p.ulContextDataLen);
+  return std::optional<eddsa::Instance>(std::move(instance));
 }
 
 // One EdDSA signature or verification: EdDSA hashes the message twice, so it cannot be fed in
@@ -119,6 +129,52 @@ class EddsaVerifyOp final : public VerifyOperation, private EddsaContext {
   }
 };
 
+// An instance with a domain prefix: one-shot like pure EdDSA (Ed25519ph and Ed448ph could
+// stream the prehash, but libgcrypt takes the whole message).
+class PrefixedContext {
+ public:
+  PrefixedContext(ossl::UniquePtr<EVP_PKEY> pkey, const asym::RawCurve& curve,
+                  eddsa::Instance instance)
+      : pkey_(std::move(pkey)), curve_(curve), instance_(std::move(instance)) {}
+
+ protected:
+  static Result<void> SinglePartOnly() {
+    return Fail(CKR_FUNCTION_NOT_SUPPORTED, "EdDSA is single-part");
+  }
+
+  ossl::UniquePtr<EVP_PKEY> pkey_;
+  const asym::RawCurve& curve_;
+  eddsa::Instance instance_;
+};
+
+class PrefixedSignOp final : public SignOperation, private PrefixedContext {
+ public:
+  using PrefixedContext::PrefixedContext;
+
+  Result<void> Update(ByteView) override { return SinglePartOnly(); }
+  Result<void> Final(OutBuffer&) override { return SinglePartOnly(); }
+
+  Result<void> Sign(ByteView data, OutBuffer& signature) override {
+    P11_ASSIGN_OR_RETURN(std::span<uint8_t> out, signature.Reserve(curve_.signature_bytes));
+    P11_TRY(eddsa::SignPrefixed(pkey_.get(), curve_, instance_, data,
+                                out.first(curve_.signature_bytes)));
+    signature.Commit(curve_.signature_bytes);
+    return Ok();
+  }
+};
+
+class PrefixedVerifyOp final : public VerifyOperation, private PrefixedContext {
+ public:
+  using PrefixedContext::PrefixedContext;
+
+  Result<void> Update(ByteView) override { return SinglePartOnly(); }
+  Result<void> Final(ByteView) override { return SinglePartOnly(); }
+
+  Result<void> Verify(ByteView data, ByteView signature) override {
+    return eddsa::VerifyPrefixed(pkey_.get(), curve_, instance_, data, signature);
+  }
+};
+
 class EddsaMechanism final : public Mechanism {
  public:
   explicit EddsaMechanism(const EddsaRow& row) : Mechanism(row.type, row.info), row_(row) {}
@@ -130,16 +186,24 @@ class EddsaMechanism final : public Mechanism {
 
   Result<std::unique_ptr<SignOperation>> BeginSign(ByteView param,
                                                    const KeyMaterial& key) const override {
-    P11_ASSIGN_OR_RETURN(size_t len, Check(param, key, KeyUse::kPrivate));
-    auto op = std::make_unique<EddsaSignOp>(asym::ShareKey(key), len);
+    P11_ASSIGN_OR_RETURN(Selected selected, Check(param, key, KeyUse::kPrivate));
+    if (selected.instance) {
+      return std::unique_ptr<SignOperation>(std::make_unique<PrefixedSignOp>(
+          asym::ShareKey(key), *selected.curve, std::move(*selected.instance)));
+    }
+    auto op = std::make_unique<EddsaSignOp>(asym::ShareKey(key), selected.curve->signature_bytes);
     P11_TRY(op->Init());
     return std::unique_ptr<SignOperation>(std::move(op));
   }
 
   Result<std::unique_ptr<VerifyOperation>> BeginVerify(ByteView param,
                                                        const KeyMaterial& key) const override {
-    P11_ASSIGN_OR_RETURN(size_t len, Check(param, key, KeyUse::kPublic));
-    auto op = std::make_unique<EddsaVerifyOp>(asym::ShareKey(key), len);
+    P11_ASSIGN_OR_RETURN(Selected selected, Check(param, key, KeyUse::kPublic));
+    if (selected.instance) {
+      return std::unique_ptr<VerifyOperation>(std::make_unique<PrefixedVerifyOp>(
+          asym::ShareKey(key), *selected.curve, std::move(*selected.instance)));
+    }
+    auto op = std::make_unique<EddsaVerifyOp>(asym::ShareKey(key), selected.curve->signature_bytes);
     P11_TRY(op->Init());
     return std::unique_ptr<VerifyOperation>(std::move(op));
   }
@@ -151,16 +215,21 @@ class EddsaMechanism final : public Mechanism {
   }
 
  private:
-  // The signature length of the key's curve, once the key and parameter are acceptable.
-  Result<size_t> Check(ByteView param, const KeyMaterial& key, KeyUse use) const {
+  struct Selected {
+    const asym::RawCurve* curve;
+    std::optional<eddsa::Instance> instance;  // nullopt: pure EdDSA
+  };
+
+  // The key's curve and the instance the parameter names, once both are acceptable.
+  Result<Selected> Check(ByteView param, const KeyMaterial& key, KeyUse use) const {
     if (row_.kind != EddsaKind::kSign) return Fail(CKR_MECHANISM_INVALID, "EdDSA sign");
     P11_TRY(asym::CheckKey(*this, key, use));
     const asym::RawCurve* curve = asym::RawCurveOfKey(key.pkey.get());
     if (curve == nullptr || curve->signature_bytes == 0) {
       return Fail(CKR_KEY_TYPE_INCONSISTENT, "EdDSA key");
     }
-    P11_TRY(CheckPureVariant(param, *curve));
-    return curve->signature_bytes;
+    P11_ASSIGN_OR_RETURN(std::optional<eddsa::Instance> instance, InstanceOf(param, *curve));
+    return Selected{curve, std::move(instance)};
   }
 
   EddsaRow row_;

@@ -92,11 +92,38 @@ TEST_F(Mech3EcTest, Ed25519Rfc8032KnownAnswer) {
   EXPECT_TRUE(OsslVerifyAny(k.get(), nullptr, msg, sig));
 }
 
+// RFC 8032 §7.5 Ed448ph with context "foo", through a C_CreateObject'd private key and the
+// CK_EDDSA_PARAMS {phFlag = CK_TRUE, context} of PKCS#11 3.1 §2.3.14.
+TEST_F(Mech3EcTest, Ed448phRfc8032KnownAnswer) {
+  Bytes secret = FromHex(
+      "833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42ef7822e0d5104127dc05d6db"
+      "efde69e3ab2cec7c867c6e2c49");
+  Bytes msg = FromHex("616263");
+  Bytes context = FromHex("666f6f");
+  const char* expected =
+      "c32299d46ec8ff02b54540982814dce9a05812f81962b649d528095916a2aa481065b1580423ef927ecf0af5"
+      "888f90da0f6a9a85ad5dc3f280d91224ba9911a3653d00e484e2ce232521481c8658df304bb7745a73514cdb"
+      "9bf3e15784ab71284f8d0704a608c54a6b62d97beb511d132100";
+  Template t;
+  t.Ulong(CKA_CLASS, CKO_PRIVATE_KEY)
+      .Ulong(CKA_KEY_TYPE, CKK_EC_EDWARDS)
+      .Data(CKA_EC_PARAMS, kEd448Oid)
+      .Data(CKA_VALUE, secret)
+      .Bool(CKA_SIGN, true)
+      .Bool(CKA_PRIVATE, true)
+      .Bool(CKA_SENSITIVE, true);
+  CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
+  ASSERT_CKR_OK(f_->C_CreateObject(s_, t.data(), t.size(), &priv));
+  CK_EDDSA_PARAMS params = {CK_TRUE, static_cast<CK_ULONG>(context.size()), context.data()};
+  CK_MECHANISM m = {CKM_EDDSA, &params, sizeof params};
+  Bytes sig;
+  ASSERT_CKR_OK(Sign(s_, &m, priv, msg, &sig));
+  EXPECT_EQ(ToHex(sig), expected);
+}
+
 // Ed25519ctx and Ed25519ph (CK_EDDSA_PARAMS): the token verifies its own signatures, and a
 // signature does not verify under another context or the other variant.
-// Disabled until Ed25519ctx / Ed25519ph / Ed448ph land: OpenSSL 3.0 (Debian 12) has no
-// EdDSA instance parameters, so the token refuses CK_EDDSA_PARAMS variants for now (issue 3).
-TEST_F(Mech3EcTest, DISABLED_Ed25519ContextAndPrehashVariants) {
+TEST_F(Mech3EcTest, Ed25519ContextAndPrehashVariants) {
   CK_OBJECT_HANDLE pub, priv;
   ASSERT_CKR_OK(GenEdwards(kEd25519Oid, &pub, &priv));
   Bytes msg = Str("message with context");

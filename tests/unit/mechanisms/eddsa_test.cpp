@@ -145,23 +145,97 @@ TEST_F(EddsaTest, Ed448EmptyContextParamsIsPure) {
   EXPECT_EQ(*sig, Hex(r.at("signature")));
 }
 
-// OpenSSL 3.0 has no Ed25519ctx/ph or Ed448 context/prehash: refused, never substituted.
-TEST_F(EddsaTest, VariantsOpenSslCannotSignAreRefused) {
+CK_EDDSA_PARAMS EddsaParams(bool prehash, const Bytes& context) {
+  return CK_EDDSA_PARAMS{static_cast<CK_BBOOL>(prehash ? CK_TRUE : CK_FALSE),
+                         static_cast<CK_ULONG>(context.size()),
+                         context.empty() ? nullptr : const_cast<uint8_t*>(context.data())};
+}
+
+// Ed25519ctx, Ed25519ph, Ed448 with a context and Ed448ph, selected by CK_EDDSA_PARAMS: the
+// RFC's signatures byte for byte, and each verifies only as the instance that made it.
+TEST_F(EddsaTest, Rfc8032PrefixedInstancesKnownAnswers) {
+  auto records = asym_test::ReadRecords("../eddsa/rfc8032_prefixed.txt");
+  ASSERT_EQ(records.size(), 8u);
+  for (const auto& r : records) {
+    SCOPED_TRACE(r.at("signature").substr(0, 16));
+    bool ed448 = r.at("curve") == "Ed448";
+    const Bytes& oid = ed448 ? kEd448Oid : kEd25519Oid;
+    bool prehash = r.at("prehash") == "1";
+    Bytes context = Hex(Field(r, "context"));
+    Bytes message = Hex(Field(r, "message")), expected = Hex(r.at("signature"));
+    CK_EDDSA_PARAMS params = EddsaParams(prehash, context);
+
+    auto priv = Material(EdPrivate(oid, Hex(r.at("secret"))));
+    ASSERT_NE(priv, nullptr);
+    auto sig = asym_test::Sign(Eddsa(), ParamBytes(params), *priv, View(message));
+    ASSERT_TRUE(sig.ok()) << std::hex << sig.rv();
+    EXPECT_EQ(*sig, expected);
+
+    auto pub = Material(EdPublic(oid, Hex(r.at("public"))));
+    ASSERT_NE(pub, nullptr);
+    auto verify = [&](const CK_EDDSA_PARAMS& p, const Bytes& msg, const Bytes& signature) {
+      return asym_test::Verify(Eddsa(), ParamBytes(p), *pub, View(msg), View(signature)).rv();
+    };
+    EXPECT_EQ(verify(params, message, expected), CKR_OK);
+    Bytes tampered = expected;
+    tampered[expected.size() - 3] ^= 0x01;
+    EXPECT_EQ(verify(params, message, tampered), CKR_SIGNATURE_INVALID);
+    Bytes other_message = message;
+    other_message.push_back(0x00);
+    EXPECT_EQ(verify(params, other_message, expected), CKR_SIGNATURE_INVALID);
+    Bytes other_context = context;
+    other_context.push_back('!');
+    EXPECT_EQ(verify(EddsaParams(prehash, other_context), message, expected),
+              CKR_SIGNATURE_INVALID);
+    EXPECT_EQ(verify(EddsaParams(!prehash, other_context), message, expected),
+              CKR_SIGNATURE_INVALID);
+    EXPECT_EQ(asym_test::Verify(Eddsa(), {}, *pub, View(message), View(expected)).rv(),
+              CKR_SIGNATURE_INVALID)
+        << "a prefixed signature verified as pure EdDSA";
+    Bytes shorter(expected.begin(), expected.end() - 1);
+    EXPECT_EQ(verify(params, message, shorter), CKR_SIGNATURE_LEN_RANGE);
+  }
+}
+
+// Ed25519ph with a context has no RFC vector: it round-trips, and the context is bound.
+TEST_F(EddsaTest, Ed25519phWithContextBindsTheContext) {
+  auto priv = Material(EdPrivate(kEd25519Oid, Bytes(32, 0x5a)));
+  ASSERT_NE(priv, nullptr);
+  Bytes message = Hex("616263"), context = Hex("666f6f");
+  auto with =
+      asym_test::Sign(Eddsa(), ParamBytes(EddsaParams(true, context)), *priv, View(message));
+  auto without = asym_test::Sign(Eddsa(), ParamBytes(EddsaParams(true, {})), *priv, View(message));
+  ASSERT_TRUE(with.ok() && without.ok());
+  EXPECT_NE(*with, *without);
+  EXPECT_TRUE(asym_test::Verify(Eddsa(), ParamBytes(EddsaParams(true, context)), *priv,
+                                View(message), View(*with))
+                  .ok());
+  EXPECT_EQ(asym_test::Verify(Eddsa(), ParamBytes(EddsaParams(true, {})), *priv, View(message),
+                              View(*with))
+                .rv(),
+            CKR_SIGNATURE_INVALID);
+}
+
+// PKCS#11 3.1 §2.3.14: a malformed CK_EDDSA_PARAMS is CKR_MECHANISM_PARAM_INVALID. Ed25519ctx
+// with an empty context is refused too (RFC 8032 §5.1: it should not be used).
+TEST_F(EddsaTest, MalformedEddsaParamsAreRefused) {
   auto ed25519 = Material(EdPrivate(kEd25519Oid, Bytes(32, 0x11)));
   auto ed448 = Material(EdPrivate(kEd448Oid, Bytes(57, 0x22)));
   ASSERT_TRUE(ed25519 && ed448);
-  uint8_t context[] = {'f', 'o', 'o'};
-  CK_EDDSA_PARAMS ph{CK_TRUE, 0, nullptr};
-  CK_EDDSA_PARAMS ctx{CK_FALSE, sizeof context, context};
-  CK_EDDSA_PARAMS empty{CK_FALSE, 0, nullptr};
+  uint8_t long_context[256] = {};
+  CK_EDDSA_PARAMS empty_ctx{CK_FALSE, 0, nullptr};
   CK_EDDSA_PARAMS bad_pointer{CK_FALSE, 3, nullptr};
-  for (const CK_EDDSA_PARAMS& p : {ph, ctx, empty, bad_pointer}) {
+  CK_EDDSA_PARAMS too_long{CK_FALSE, sizeof long_context, long_context};
+  CK_EDDSA_PARAMS bad_flag{2, 0, nullptr};
+  for (const CK_EDDSA_PARAMS& p : {empty_ctx, bad_pointer, too_long, bad_flag}) {
     EXPECT_EQ(Eddsa().BeginSign(ParamBytes(p), *ed25519).rv(), CKR_MECHANISM_PARAM_INVALID);
     EXPECT_EQ(Eddsa().BeginVerify(ParamBytes(p), *ed25519).rv(), CKR_MECHANISM_PARAM_INVALID);
   }
-  for (const CK_EDDSA_PARAMS& p : {ph, ctx, bad_pointer}) {
+  for (const CK_EDDSA_PARAMS& p : {bad_pointer, too_long, bad_flag}) {
     EXPECT_EQ(Eddsa().BeginSign(ParamBytes(p), *ed448).rv(), CKR_MECHANISM_PARAM_INVALID);
   }
+  CK_EDDSA_PARAMS longest{CK_TRUE, 255, long_context};
+  EXPECT_TRUE(Eddsa().BeginSign(ParamBytes(longest), *ed448).ok());
   uint8_t short_param[3] = {};
   EXPECT_EQ(Eddsa().BeginSign(ByteView(short_param), *ed25519).rv(), CKR_MECHANISM_PARAM_INVALID);
 }
