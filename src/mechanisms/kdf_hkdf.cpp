@@ -145,6 +145,10 @@ class HkdfDerive final : public Mechanism, public KeyedDerive {
     return Ok();
   }
 
+  CK_OBJECT_CLASS DerivedObjectClass() const override {
+    return data_object_ ? CKO_DATA : CKO_SECRET_KEY;
+  }
+
   // CKM_HKDF_DATA makes a CKO_DATA object, whose length is the template's CKA_VALUE_LEN when
   // given (a data object has no such attribute, so it is removed afterwards), else HashLen.
   Result<size_t> OutputLength(const Object& derived, size_t hash_len, size_t max_len) const {

@@ -2,14 +2,16 @@
 // CKM_SP800_108_COUNTER_KDF, CKM_SP800_108_FEEDBACK_KDF). The PRF input of each block is laid
 // out exactly as the caller's CK_PRF_DATA_PARAM array says, which OpenSSL's KBKDF cannot
 // express, so the blocks are assembled here and only the PRF (HMAC or AES-CMAC) is EVP_MAC.
-// Additional derived keys (ulAdditionalDerivedKeys > 0) and CK_SP800_108_KEY_HANDLE data
-// parameters are not supported: CKR_MECHANISM_PARAM_INVALID.
+// Additional derived keys (ulAdditionalDerivedKeys > 0) take the bytes after the primary
+// key's, in order, from one run of the KDF (MultiKeyDerive, mechanisms/kdf_multi.h).
+// CK_SP800_108_KEY_HANDLE data parameters are not supported: CKR_MECHANISM_PARAM_INVALID.
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #include <vector>
 
 #include "mechanisms/kdf_common.h"
+#include "mechanisms/kdf_multi.h"
 #include "mechanisms/ossl/error.h"
 #include "mechanisms/registry.h"
 
@@ -32,7 +34,26 @@ struct KdfInput {
   CK_SP800_108_PRF_TYPE prf;
   std::vector<Segment> segments;
   ByteView iv;  // feedback mode: K(0)
+  std::span<const CK_DERIVED_KEY> additional;
 };
+
+// More keys than this in one call is a malformed parameter, not a workload.
+constexpr CK_ULONG kMaxAdditionalKeys = 64;
+
+Result<std::span<const CK_DERIVED_KEY>> AdditionalKeysOf(const CK_DERIVED_KEY* keys,
+                                                         CK_ULONG count) {
+  if (count == 0) return std::span<const CK_DERIVED_KEY>();
+  if (keys == nullptr || count > kMaxAdditionalKeys) {
+    return Fail(CKR_MECHANISM_PARAM_INVALID, "additional derived keys");
+  }
+  std::span<const CK_DERIVED_KEY> out(keys, count);
+  for (const CK_DERIVED_KEY& key : out) {
+    if (key.phKey == nullptr || (key.pTemplate == nullptr && key.ulAttributeCount != 0)) {
+      return Fail(CKR_MECHANISM_PARAM_INVALID, "additional derived key");
+    }
+  }
+  return out;
+}
 
 template <class T>
 Result<T> ValueAs(const CK_PRF_DATA_PARAM& p) {
@@ -119,17 +140,15 @@ Result<KdfInput> ParseParams(ByteView param, Mode mode) {
   KdfInput in{};
   if (mode == Mode::kCounter) {
     P11_ASSIGN_OR_RETURN(auto p, ParamAs<CK_SP800_108_KDF_PARAMS>(param));
-    if (p.ulAdditionalDerivedKeys != 0) {
-      return Fail(CKR_MECHANISM_PARAM_INVALID, "additional derived keys unsupported");
-    }
+    P11_ASSIGN_OR_RETURN(in.additional,
+                         AdditionalKeysOf(p.pAdditionalDerivedKeys, p.ulAdditionalDerivedKeys));
     in.prf = p.prfType;
     P11_ASSIGN_OR_RETURN(in.segments, ParseSegments(p.pDataParams, p.ulNumberOfDataParams, mode));
     return in;
   }
   P11_ASSIGN_OR_RETURN(auto p, ParamAs<CK_SP800_108_FEEDBACK_KDF_PARAMS>(param));
-  if (p.ulAdditionalDerivedKeys != 0) {
-    return Fail(CKR_MECHANISM_PARAM_INVALID, "additional derived keys unsupported");
-  }
+  P11_ASSIGN_OR_RETURN(in.additional,
+                       AdditionalKeysOf(p.pAdditionalDerivedKeys, p.ulAdditionalDerivedKeys));
   in.prf = p.prfType;
   P11_ASSIGN_OR_RETURN(in.iv, CallerBytes(p.pIV, p.ulIVLen, true));
   P11_ASSIGN_OR_RETURN(in.segments, ParseSegments(p.pDataParams, p.ulNumberOfDataParams, mode));
@@ -262,7 +281,7 @@ Result<SecureBuffer> RunKdf(const KdfInput& in, Mode mode, const Prf& prf, size_
   return out;
 }
 
-class Sp800108Kdf final : public Mechanism {
+class Sp800108Kdf final : public Mechanism, public MultiKeyDerive {
  public:
   Sp800108Kdf(CK_MECHANISM_TYPE type, Mode mode) : Mechanism(type, kDeriveInfo), mode_(mode) {}
 
@@ -272,12 +291,41 @@ class Sp800108Kdf final : public Mechanism {
 
   Result<void> Derive(ByteView param, const KeyMaterial& base, Object& derived) const override {
     P11_ASSIGN_OR_RETURN(KdfInput in, ParseParams(param, mode_));
+    if (!in.additional.empty()) {
+      return Fail(CKR_MECHANISM_PARAM_INVALID, "additional derived keys need DeriveAll");
+    }
+    return DeriveAll(param, base, std::span<Object>(&derived, 1));
+  }
+
+  Result<std::span<const CK_DERIVED_KEY>> AdditionalKeys(ByteView param) const override {
+    P11_ASSIGN_OR_RETURN(KdfInput in, ParseParams(param, mode_));
+    return in.additional;
+  }
+
+  // The keys share one KDF output of their summed length (which is what the DKM field
+  // carries, CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS), each taking the next bytes.
+  Result<void> DeriveAll(ByteView param, const KeyMaterial& base,
+                         std::span<Object> keys) const override {
+    P11_ASSIGN_OR_RETURN(KdfInput in, ParseParams(param, mode_));
+    if (keys.size() != in.additional.size() + 1) {
+      return Fail(CKR_GENERAL_ERROR, "derived key count");
+    }
     P11_TRY(CheckBaseKey(*this, base));
     P11_ASSIGN_OR_RETURN(Prf prf, Prf::Make(in.prf, base));
-    // No natural length: the template must say how long the key is.
-    P11_ASSIGN_OR_RETURN(size_t len, DerivedKeyLength(derived, 0));
-    P11_ASSIGN_OR_RETURN(SecureBuffer value, RunKdf(in, mode_, prf, len));
-    StoreDerivedKey(derived, value.view());
+    std::vector<size_t> lengths;
+    size_t total = 0;
+    for (const Object& key : keys) {
+      // No natural length: each template must say how long its key is.
+      P11_ASSIGN_OR_RETURN(size_t len, DerivedKeyLength(key, 0));
+      lengths.push_back(len);
+      total += len;
+    }
+    P11_ASSIGN_OR_RETURN(SecureBuffer value, RunKdf(in, mode_, prf, total));
+    size_t offset = 0;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      StoreDerivedKey(keys[i], value.view().subspan(offset, lengths[i]));
+      offset += lengths[i];
+    }
     return Ok();
   }
 

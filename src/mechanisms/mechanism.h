@@ -73,6 +73,9 @@ class Mechanism {
   // fills CKA_VALUE (and CKA_VALUE_LEN when the template left it out and the mechanism
   // fixes it). `base` is the base key.
   virtual Result<void> Derive(ByteView param, const KeyMaterial& base, Object& derived) const;
+  // The class C_DeriveKey makes: a secret key, or for CKM_HKDF_DATA a data object (whose
+  // template may carry CKA_VALUE_LEN as the output length; Derive consumes it).
+  virtual CK_OBJECT_CLASS DerivedObjectClass() const { return CKO_SECRET_KEY; }
   // C_WrapKey (CKF_WRAP): encrypts `key_encoding` — a secret key's value, or a private key's
   // PKCS#8 PrivateKeyInfo (keys.h EncodeForWrap) — under `wrapping`.
   virtual Result<void> Wrap(ByteView param, const KeyMaterial& wrapping, SecretView key_encoding,

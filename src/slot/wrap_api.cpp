@@ -1,9 +1,12 @@
 // §5.14 key-to-key management: C_WrapKey, C_UnwrapKey, C_DeriveKey, with the rules of §4.9
 // and §4.10 on CKA_EXTRACTABLE, CKA_WRAP_WITH_TRUSTED and the key templates
 // (CKA_WRAP_TEMPLATE, CKA_UNWRAP_TEMPLATE, CKA_DERIVE_TEMPLATE).
+#include <algorithm>
+#include <cstring>
 #include <mutex>
 
 #include "mechanisms/kdf_keyed.h"
+#include "mechanisms/kdf_multi.h"
 #include "slot/api.h"
 #include "slot/call_context.h"
 #include "token/template.h"
@@ -42,20 +45,41 @@ Result<void> CheckWrappable(const Object& key, const Object& wrapping) {
 
 // The new key's object from the caller's template joined with the key's template attribute
 // (`template_type`), checked by the policy, with the storing rules of C_CreateObject.
+// `made_class` is what the mechanism makes: CKO_DATA for a data-deriving mechanism, whose
+// output length travels as CKA_VALUE_LEN although data objects have no such attribute — it
+// is set aside from the policy check and handed to the mechanism on the object.
 Result<Object> NewKeyFromTemplate(Session& s, const Object& source_key,
                                   CK_ATTRIBUTE_TYPE template_type, policy::Origin origin,
-                                  const CK_ATTRIBUTE* tmpl, CK_ULONG count) {
+                                  const CK_ATTRIBUTE* tmpl, CK_ULONG count,
+                                  CK_OBJECT_CLASS made_class = CKO_SECRET_KEY) {
   P11_ASSIGN_OR_RETURN(std::vector<TemplateAttr> attrs, ParseTemplate(tmpl, count));
+  policy::Implied implied;
+  std::optional<CK_ULONG> output_len;
+  if (made_class == CKO_DATA) {
+    implied.object_class = CKO_DATA;
+    auto len = std::find_if(attrs.begin(), attrs.end(),
+                            [](const TemplateAttr& a) { return a.type == CKA_VALUE_LEN; });
+    if (len != attrs.end()) {
+      if (len->value.size() != sizeof(CK_ULONG)) {
+        return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "CKA_VALUE_LEN");
+      }
+      CK_ULONG value;
+      std::memcpy(&value, len->value.data(), sizeof value);
+      output_len = value;
+      attrs.erase(len);
+    }
+  }
   P11_ASSIGN_OR_RETURN(std::vector<TemplateAttr> required,
                        policy::NestedTemplate(source_key, template_type));
   P11_ASSIGN_OR_RETURN(std::vector<TemplateAttr> joined, policy::JoinTemplate(attrs, required));
   std::lock_guard lock(s.slot().mu());
   P11_ASSIGN_OR_RETURN(Object object,
-                       policy::NewObject(origin, joined, {}, ActorOf_inlock(s.slot())));
+                       policy::NewObject(origin, joined, implied, ActorOf_inlock(s.slot())));
   if (object.IsTokenObject() && !s.read_write()) return Fail(CKR_SESSION_READ_ONLY, "ro");
   if (object.IsPrivate() && !s.slot().user_logged_in_inlock()) {
     return Fail(CKR_USER_NOT_LOGGED_IN, "private key");
   }
+  if (output_len) object.SetUlong(CKA_VALUE_LEN, *output_len);
   return object;
 }
 
@@ -69,6 +93,34 @@ Result<std::optional<ObjectId>> OtherKeyOf(Module& m, Session& s, const Mechanis
   if (!handle) return std::optional<ObjectId>();
   P11_ASSIGN_OR_RETURN(ResolvedObject other, ResolveObject(m, s, *handle, CKR_KEY_HANDLE_INVALID));
   return std::optional<ObjectId>(other.id);
+}
+
+// C_DeriveKey when the mechanism's parameter asks for additional keys (kdf_multi.h): each
+// extra template goes through the same template rules as the primary key's; all keys are
+// stored or none, and each handle is written to its CK_DERIVED_KEY only on success.
+Result<void> DeriveWithAdditionalKeys(Module& m, Session& s, const KeyUse& use,
+                                      const Object& base_key, Object primary,
+                                      std::span<const CK_DERIVED_KEY> extra,
+                                      CK_OBJECT_HANDLE* key) {
+  std::vector<Object> keys;
+  keys.push_back(std::move(primary));
+  for (const CK_DERIVED_KEY& more : extra) {
+    P11_ASSIGN_OR_RETURN(
+        Object object, NewKeyFromTemplate(s, base_key, CKA_DERIVE_TEMPLATE, policy::Origin::kDerive,
+                                          more.pTemplate, more.ulAttributeCount));
+    keys.push_back(std::move(object));
+  }
+  std::vector<bool> session_object;
+  for (const Object& object : keys) session_object.push_back(!object.IsTokenObject());
+  P11_ASSIGN_OR_RETURN(
+      std::vector<ObjectId> ids,
+      s.slot().token().DeriveKeys(*use.mechanism, use.param, use.key, std::move(keys)));
+  std::lock_guard lock(s.slot().mu());
+  *key = Adopt_inlock(m, s, ids[0], session_object[0]);
+  for (size_t i = 0; i < extra.size(); ++i) {
+    *extra[i].phKey = Adopt_inlock(m, s, ids[i + 1], session_object[i + 1]);
+  }
+  return Ok();
 }
 
 }  // namespace
@@ -122,7 +174,15 @@ Result<void> DeriveKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
   P11_ASSIGN_OR_RETURN(ResolvedObject base_key, ResolveObject(m, *s, base, CKR_KEY_HANDLE_INVALID));
   P11_ASSIGN_OR_RETURN(std::optional<ObjectId> other, OtherKeyOf(m, *s, *use.mechanism, use.param));
   P11_ASSIGN_OR_RETURN(Object object, NewKeyFromTemplate(*s, *base_key.object, CKA_DERIVE_TEMPLATE,
-                                                         policy::Origin::kDerive, tmpl, count));
+                                                         policy::Origin::kDerive, tmpl, count,
+                                                         use.mechanism->DerivedObjectClass()));
+  if (const auto* multi = dynamic_cast<const MultiKeyDerive*>(use.mechanism)) {
+    P11_ASSIGN_OR_RETURN(std::span<const CK_DERIVED_KEY> extra, multi->AdditionalKeys(use.param));
+    for (const CK_DERIVED_KEY& more : extra) *more.phKey = CK_INVALID_HANDLE;
+    if (!extra.empty()) {
+      return DeriveWithAdditionalKeys(m, *s, use, *base_key.object, std::move(object), extra, key);
+    }
+  }
   bool session_object = !object.IsTokenObject();
   P11_ASSIGN_OR_RETURN(ObjectId id, s->slot().token().DeriveKey(*use.mechanism, use.param, use.key,
                                                                 other, std::move(object)));

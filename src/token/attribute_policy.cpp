@@ -200,8 +200,11 @@ Result<Object> NewObject(Origin origin, std::span<const TemplateAttr> tmpl, Impl
   if (!internal::IsSupportedClass(object_class)) {
     return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "object class");
   }
-  // Generation makes keys only: a data object or certificate cannot be generated.
-  if (origin != Origin::kCreate && !internal::IsKeyClass(object_class)) {
+  // Generation makes keys only: a data object or certificate cannot be generated. The one
+  // derivation that makes data (CKM_HKDF_DATA) says so through the implied class.
+  const bool derived_data =
+      origin == Origin::kDerive && object_class == CKO_DATA && implied.object_class == CKO_DATA;
+  if (origin != Origin::kCreate && !internal::IsKeyClass(object_class) && !derived_data) {
     return Fail(CKR_TEMPLATE_INCONSISTENT, "class for origin");
   }
   Object obj;

@@ -112,6 +112,15 @@ class TokenBackend {
   // handle (KeyedDerive, mechanisms/kdf_keyed.h), resolved by the caller.
   virtual Result<ObjectId> DeriveKey(const Mechanism& mechanism, ByteView param, ObjectId base,
                                      std::optional<ObjectId> other, Object derived) = 0;
+  // C_DeriveKey with a MultiKeyDerive mechanism (mechanisms/kdf_multi.h) whose parameter asks
+  // for additional keys: `keys[0]` is the primary key, the rest the additional keys, each as
+  // DeriveKey's `derived`. All are stored or none; the ids come back in the same order. A
+  // backend that cannot derive several keys at once keeps this refusal.
+  virtual Result<std::vector<ObjectId>> DeriveKeys(const Mechanism& mechanism, ByteView param,
+                                                   ObjectId base, std::vector<Object> keys) {
+    (void)mechanism, (void)param, (void)base, (void)keys;
+    return Fail(CKR_MECHANISM_PARAM_INVALID, "additional derived keys on this token");
+  }
   // C_WrapKey: `key` wrapped under `wrapping` (the caller checked extractability and the
   // wrapping rules).
   virtual Result<void> WrapKey(const Mechanism& mechanism, ByteView param, ObjectId wrapping,

@@ -43,6 +43,30 @@ TEST_F(Mech3DeriveTest, HkdfRfc5869Case1) {
             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
 }
 
+// CKM_HKDF_DATA (PKCS#11 3.1 §2.43): the same HKDF output as a CKO_DATA object, whose
+// length is the template's CKA_VALUE_LEN, else the hash length; CKA_VALUE is readable.
+TEST_F(Mech3DeriveTest, HkdfDataMakesADataObject) {
+  CK_OBJECT_HANDLE base = DeriveBase(Bytes(22, 0x0b));
+  ASSERT_NE(base, CK_INVALID_HANDLE);
+  Hkdf h(FromHex("000102030405060708090a0b0c"), FromHex("f0f1f2f3f4f5f6f7f8f9"));
+  h.m.mechanism = CKM_HKDF_DATA;
+  const std::string okm =
+      "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865";
+  Template sized;
+  sized.Ulong(CKA_CLASS, CKO_DATA).Bool(CKA_TOKEN, false).Ulong(CKA_VALUE_LEN, 42);
+  CK_OBJECT_HANDLE data = CK_INVALID_HANDLE;
+  ASSERT_CKR_OK(Derive(&h.m, base, sized, &data));
+  EXPECT_EQ(GetUlong(s_, data, CKA_CLASS), CKO_DATA);
+  EXPECT_EQ(ToHex(GetBytes(s_, data, CKA_VALUE)), okm);
+  Template unsized;
+  unsized.Ulong(CKA_CLASS, CKO_DATA).Bool(CKA_TOKEN, false);
+  ASSERT_CKR_OK(Derive(&h.m, base, unsized, &data));
+  EXPECT_EQ(ToHex(GetBytes(s_, data, CKA_VALUE)), okm.substr(0, 64)) << "HashLen of SHA-256";
+  Template key_class;
+  key_class.Ulong(CKA_CLASS, CKO_SECRET_KEY).Ulong(CKA_VALUE_LEN, 16);
+  EXPECT_RV(CKR_TEMPLATE_INCONSISTENT, Derive(&h.m, base, key_class, &data));
+}
+
 class Sp800108 {
  public:
   Sp800108(const Bytes& label, const Bytes& context) : label_(label), context_(context) {
@@ -57,6 +81,10 @@ class Sp800108 {
     m_ = {CKM_SP800_108_COUNTER_KDF, &p_, sizeof p_};
   }
   CK_MECHANISM* mech() { return &m_; }
+  void SetAdditionalKeys(CK_DERIVED_KEY* keys, CK_ULONG count) {
+    p_.pAdditionalDerivedKeys = keys;
+    p_.ulAdditionalDerivedKeys = count;
+  }
 
  private:
   Bytes label_, context_;
@@ -111,6 +139,99 @@ TEST_F(Mech3DeriveTest, Sp800108CounterKdfMatchesOpensslKbkdf) {
   EVP_KDF_CTX_free(ctx);
   EVP_KDF_free(k);
   EXPECT_EQ(ToHex(token), ToHex(expect));
+}
+
+Bytes OpensslKbkdfHmacSha256(const Bytes& key, const Bytes& label, const Bytes& context,
+                             size_t len) {
+  EVP_KDF* k = EVP_KDF_fetch(nullptr, "KBKDF", nullptr);
+  EVP_KDF_CTX* ctx = k ? EVP_KDF_CTX_new(k) : nullptr;
+  char mode[] = "counter", mac[] = "HMAC", digest[] = "SHA256";
+  Bytes key_copy = key, label_copy = label, context_copy = context;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, mode, 0),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC, mac, 0),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key_copy.data(), key_copy.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, label_copy.data(), label_copy.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, context_copy.data(),
+                                        context_copy.size()),
+      OSSL_PARAM_construct_end()};
+  Bytes out(len);
+  if (ctx == nullptr || EVP_KDF_derive(ctx, out.data(), out.size(), params) != 1) out.clear();
+  EVP_KDF_CTX_free(ctx);
+  EVP_KDF_free(k);
+  return out;
+}
+
+// PKCS#11 3.1 §6.62: additional derived keys take the KDF output after the primary key's, in
+// order, and L (CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS) is the sum of all of them: 16 + 32 + 16
+// bytes here, i.e. OpenSSL's KBKDF output of 64 bytes cut in three.
+TEST_F(Mech3DeriveTest, Sp800108AdditionalDerivedKeysShareOneOutput) {
+  Bytes key = FromHex("000102030405060708090a0b0c0d0e0f");
+  CK_OBJECT_HANDLE base = DeriveBase(key);
+  ASSERT_NE(base, CK_INVALID_HANDLE);
+  Bytes label = Str("label"), context = Str("context");
+  Sp800108 kdf(label, context);
+  Template aes, secret;
+  aes.Ulong(CKA_CLASS, CKO_SECRET_KEY)
+      .Ulong(CKA_KEY_TYPE, CKK_AES)
+      .Ulong(CKA_VALUE_LEN, 32)
+      .Bool(CKA_TOKEN, false)
+      .Bool(CKA_SENSITIVE, false)
+      .Bool(CKA_EXTRACTABLE, true)
+      .Bool(CKA_ENCRYPT, true);
+  ReadableSecretTemplate(&secret, 16);
+  CK_OBJECT_HANDLE h_aes = 0xdead, h_secret = 0xbeef;
+  CK_DERIVED_KEY extra[] = {{aes.data(), aes.size(), &h_aes},
+                            {secret.data(), secret.size(), &h_secret}};
+  kdf.SetAdditionalKeys(extra, 2);
+  Bytes primary;
+  ASSERT_CKR_OK(DeriveValue(kdf.mech(), base, 16, &primary));
+  ASSERT_NE(h_aes, CK_INVALID_HANDLE);
+  ASSERT_NE(h_secret, CK_INVALID_HANDLE);
+  EXPECT_NE(h_aes, h_secret);
+  EXPECT_EQ(GetUlong(s_, h_aes, CKA_KEY_TYPE), CKK_AES);
+  EXPECT_EQ(GetUlong(s_, h_aes, CKA_VALUE_LEN), 32u);
+  EXPECT_FALSE(GetBool(s_, h_aes, CKA_LOCAL));
+  Bytes expect = OpensslKbkdfHmacSha256(key, label, context, 64);
+  ASSERT_EQ(expect.size(), 64u);
+  EXPECT_EQ(ToHex(primary), ToHex(Bytes(expect.begin(), expect.begin() + 16)));
+  EXPECT_EQ(ToHex(GetBytes(s_, h_aes, CKA_VALUE)),
+            ToHex(Bytes(expect.begin() + 16, expect.begin() + 48)));
+  EXPECT_EQ(ToHex(GetBytes(s_, h_secret, CKA_VALUE)),
+            ToHex(Bytes(expect.begin() + 48, expect.end())));
+}
+
+// A CK_DERIVED_KEY without a handle pointer is a malformed parameter, and a failed call
+// leaves the caller's other handle slots at CK_INVALID_HANDLE with no key created.
+TEST_F(Mech3DeriveTest, Sp800108AdditionalDerivedKeysAreValidated) {
+  CK_OBJECT_HANDLE base = DeriveBase(Bytes(32, 0x42));
+  ASSERT_NE(base, CK_INVALID_HANDLE);
+  Sp800108 kdf(Str("l"), Str("c"));
+  Template secret;
+  ReadableSecretTemplate(&secret, 16);
+  CK_OBJECT_HANDLE h = 0x1234;
+  CK_DERIVED_KEY no_handle[] = {{secret.data(), secret.size(), nullptr}};
+  kdf.SetAdditionalKeys(no_handle, 1);
+  Bytes value;
+  EXPECT_RV(CKR_MECHANISM_PARAM_INVALID, DeriveValue(kdf.mech(), base, 16, &value));
+  kdf.SetAdditionalKeys(nullptr, 1);
+  EXPECT_RV(CKR_MECHANISM_PARAM_INVALID, DeriveValue(kdf.mech(), base, 16, &value));
+  // The second key's template is inconsistent (no length for a generic secret): nothing is
+  // created, and the first key's handle slot says so.
+  Template no_length;
+  no_length.Ulong(CKA_CLASS, CKO_SECRET_KEY).Ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET);
+  CK_OBJECT_HANDLE h2 = 0x5678;
+  CK_DERIVED_KEY bad_second[] = {{secret.data(), secret.size(), &h},
+                                 {no_length.data(), no_length.size(), &h2}};
+  kdf.SetAdditionalKeys(bad_second, 2);
+  Template all_secrets;
+  all_secrets.Ulong(CKA_CLASS, CKO_SECRET_KEY);
+  size_t before = Find(s_, all_secrets).size();
+  EXPECT_NE(DeriveValue(kdf.mech(), base, 16, &value), CKR_OK);
+  EXPECT_EQ(h, CK_INVALID_HANDLE);
+  EXPECT_EQ(h2, CK_INVALID_HANDLE);
+  EXPECT_EQ(Find(s_, all_secrets).size(), before);
 }
 
 // RFC 6070: P = "password", S = "salt", c = 2, dkLen = 20.

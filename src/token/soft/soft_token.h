@@ -85,6 +85,8 @@ class SoftToken : public TokenBackend {
                                                                       ObjectId key) override;
   Result<ObjectId> DeriveKey(const Mechanism& mechanism, ByteView param, ObjectId base,
                              std::optional<ObjectId> other, Object derived) override;
+  Result<std::vector<ObjectId>> DeriveKeys(const Mechanism& mechanism, ByteView param,
+                                           ObjectId base, std::vector<Object> keys) override;
   Result<void> WrapKey(const Mechanism& mechanism, ByteView param, ObjectId wrapping, ObjectId key,
                        OutBuffer& out) override;
   Result<ObjectId> UnwrapKey(const Mechanism& mechanism, ByteView param, ObjectId unwrapping,

@@ -1,6 +1,7 @@
 // SoftToken: the key-to-key operations (PKCS#11 3.1 §5.14 C_DeriveKey, C_WrapKey,
 // C_UnwrapKey) and the recover and message-based operation starts (§5.11, §5.12–5.13).
 #include "mechanisms/kdf_keyed.h"
+#include "mechanisms/kdf_multi.h"
 #include "mechanisms/keys.h"
 #include "token/attribute_policy.h"
 #include "token/soft/soft_token.h"
@@ -53,6 +54,20 @@ Result<ObjectId> SoftToken::DeriveKey(const Mechanism& mechanism, ByteView param
   if (derived.Class() == CKO_SECRET_KEY) P11_TRY(CompleteKeyObject(derived));
   policy::FinishDerivedKey(derived, *base_object);
   return StoreOne(std::move(derived));
+}
+
+Result<std::vector<ObjectId>> SoftToken::DeriveKeys(const Mechanism& mechanism, ByteView param,
+                                                    ObjectId base, std::vector<Object> keys) {
+  const auto* multi = dynamic_cast<const MultiKeyDerive*>(&mechanism);
+  if (multi == nullptr) return Fail(CKR_MECHANISM_PARAM_INVALID, "one key per derivation");
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> base_object, GetObject(base));
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, KeyFor(mechanism, base));
+  P11_TRY(multi->DeriveAll(param, *material, keys));
+  for (Object& key : keys) {
+    P11_TRY(CompleteKeyObject(key));
+    policy::FinishDerivedKey(key, *base_object);
+  }
+  return StoreAll(std::move(keys));
 }
 
 Result<void> SoftToken::WrapKey(const Mechanism& mechanism, ByteView param, ObjectId wrapping,

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
+#include "mechanisms/kdf_multi.h"
 #include "mechanisms/registry.h"
 #include "sym_test_util.h"
 
@@ -139,6 +140,49 @@ TEST_F(Sp800108Test, CounterCmacAndFeedbackHmacMatchOpensslKbkdf) {
     ASSERT_TRUE(Feedback().Derive(ParamOf(fp), key, f).ok());
     EXPECT_EQ(ValueOf(f), OpensslKbkdf(true, false, hmac_key, label, context, iv, len));
   }
+}
+
+// Additional derived keys (MultiKeyDerive) in feedback mode: one KBKDF output of the summed
+// length, cut in parameter order; Derive() alone refuses a parameter that asks for them.
+TEST_F(Sp800108Test, FeedbackAdditionalKeysCutOneOutput) {
+  Bytes label = symtest::AsBytesOf("label"), context = symtest::AsBytesOf("ctx");
+  Bytes zero = {0}, iv(32, 0x21), hmac_key(32, 0x44);
+  CK_SP800_108_COUNTER_FORMAT counter{CK_FALSE, 32};
+  CK_SP800_108_DKM_LENGTH_FORMAT dkm{CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS, CK_FALSE, 32};
+  CK_PRF_DATA_PARAM layout[] = {CK_PRF_DATA_PARAM{CK_SP800_108_ITERATION_VARIABLE, nullptr, 0},
+                                Data(CK_SP800_108_COUNTER, counter),
+                                ByteArray(label),
+                                ByteArray(zero),
+                                ByteArray(context),
+                                Data(CK_SP800_108_DKM_LENGTH, dkm)};
+  CK_OBJECT_HANDLE h1 = 0, h2 = 0;
+  CK_DERIVED_KEY extra[] = {{nullptr, 0, &h1}, {nullptr, 0, &h2}};
+  CK_SP800_108_FEEDBACK_KDF_PARAMS fp{CKM_SHA256_HMAC, 6, layout, iv.size(), iv.data(), 2, extra};
+  const auto* multi = dynamic_cast<const MultiKeyDerive*>(&Feedback());
+  ASSERT_NE(multi, nullptr);
+  auto asked = multi->AdditionalKeys(ParamOf(fp));
+  ASSERT_TRUE(asked.ok());
+  EXPECT_EQ(asked->size(), 2u);
+
+  KeyMaterial key = symtest::SecretKey(CKK_GENERIC_SECRET, hmac_key);
+  std::vector<Object> keys;
+  keys.push_back(Template(CKK_GENERIC_SECRET, 20));
+  keys.push_back(Template(CKK_AES, 32));
+  keys.push_back(Template(CKK_GENERIC_SECRET, 7));
+  ASSERT_TRUE(multi->DeriveAll(ParamOf(fp), key, keys).ok());
+  Bytes whole = OpensslKbkdf(true, false, hmac_key, label, context, iv, 59);
+  EXPECT_EQ(ValueOf(keys[0]), Bytes(whole.begin(), whole.begin() + 20));
+  EXPECT_EQ(ValueOf(keys[1]), Bytes(whole.begin() + 20, whole.begin() + 52));
+  EXPECT_EQ(ValueOf(keys[2]), Bytes(whole.begin() + 52, whole.end()));
+
+  Object alone = Template(CKK_GENERIC_SECRET, 20);
+  EXPECT_EQ(Feedback().Derive(ParamOf(fp), key, alone).rv(), CKR_MECHANISM_PARAM_INVALID);
+  CK_DERIVED_KEY no_handle[] = {{nullptr, 0, nullptr}};
+  fp.pAdditionalDerivedKeys = no_handle;
+  fp.ulAdditionalDerivedKeys = 1;
+  EXPECT_EQ(multi->AdditionalKeys(ParamOf(fp)).rv(), CKR_MECHANISM_PARAM_INVALID);
+  fp.pAdditionalDerivedKeys = nullptr;
+  EXPECT_EQ(multi->AdditionalKeys(ParamOf(fp)).rv(), CKR_MECHANISM_PARAM_INVALID);
 }
 
 TEST_F(Sp800108Test, LittleEndianCountersAndSegmentLength) {

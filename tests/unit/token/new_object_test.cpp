@@ -374,10 +374,19 @@ TEST(NewObject, GenerateRequiresSizeOrDomain) {
   EXPECT_TRUE(Generate(Origin::kGeneratePublic, rsa, Implied{CKO_PUBLIC_KEY, CKK_RSA}).ok());
 }
 
-TEST(NewObject, GenerateCannotMakeDataObjects) {
+// Generation and unwrapping make keys only; a derivation makes a data object only when the
+// mechanism itself makes data (CKM_HKDF_DATA, which the caller says through the implied
+// class), never because a key-deriving mechanism's template asked for CKO_DATA.
+TEST(NewObject, OnlyADataDerivationMakesDataObjects) {
   Tmpl t;
-  EXPECT_EQ(Generate(Origin::kDerive, t, Implied{CKO_DATA, CK_UNAVAILABLE_INFORMATION}).rv(),
-            CKR_TEMPLATE_INCONSISTENT);
+  const Implied data{CKO_DATA, CK_UNAVAILABLE_INFORMATION};
+  Tmpl asks_data;
+  asks_data.Ulong(CKA_CLASS, CKO_DATA);
+  EXPECT_EQ(Generate(Origin::kGenerate, asks_data, data).rv(), CKR_TEMPLATE_INCONSISTENT);
+  EXPECT_EQ(Generate(Origin::kUnwrap, t, data).rv(), CKR_TEMPLATE_INCONSISTENT);
+  EXPECT_TRUE(Generate(Origin::kDerive, t, data).ok());
+  EXPECT_EQ(Generate(Origin::kDerive, asks_data, Implied{}).rv(), CKR_TEMPLATE_INCONSISTENT);
+  EXPECT_TRUE(Generate(Origin::kDerive, asks_data, data).ok());
 }
 
 TEST(NewObject, UnwrapAndDeriveLeaveTheValueToTheToken) {
