@@ -96,6 +96,31 @@ class Sp800108 {
   CK_MECHANISM m_;
 };
 
+// OpenSSL's KBKDF in counter mode with HMAC-SHA-256: [i]_32 || label || 00 || context ||
+// [L]_32, L the output length in bits.
+Bytes OpensslKbkdfHmacSha256(const Bytes& key, const Bytes& label, const Bytes& context,
+                             size_t len) {
+  EVP_KDF* k = EVP_KDF_fetch(nullptr, "KBKDF", nullptr);
+  EVP_KDF_CTX* ctx = k ? EVP_KDF_CTX_new(k) : nullptr;
+  char mode[] = "counter", mac[] = "HMAC", digest[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, mode, 0),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC, mac, 0),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(key.data()),
+                                        key.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<uint8_t*>(label.data()),
+                                        label.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<uint8_t*>(context.data()),
+                                        context.size()),
+      OSSL_PARAM_construct_end()};
+  Bytes out(len);
+  if (ctx == nullptr || EVP_KDF_derive(ctx, out.data(), out.size(), params) != 1) out.clear();
+  EVP_KDF_CTX_free(ctx);
+  EVP_KDF_free(k);
+  return out;
+}
+
 TEST_F(Mech3DeriveTest, Sp800108CounterKdfIsDeterministic) {
   Bytes key = FromHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
   CK_OBJECT_HANDLE base = DeriveBase(key);
@@ -122,45 +147,9 @@ TEST_F(Mech3DeriveTest, Sp800108CounterKdfMatchesOpensslKbkdf) {
   Bytes token;
   ASSERT_CKR_OK(DeriveValue(kdf.mech(), base, 48, &token));
 
-  EVP_KDF* k = EVP_KDF_fetch(nullptr, "KBKDF", nullptr);
-  ASSERT_NE(k, nullptr);
-  EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(k);
-  char mode[] = "counter", mac[] = "HMAC", digest[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, mode, 0),
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC, mac, 0),
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key.data(), key.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, label.data(), label.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, context.data(), context.size()),
-      OSSL_PARAM_construct_end()};
-  Bytes expect(48);
-  ASSERT_EQ(EVP_KDF_derive(ctx, expect.data(), expect.size(), params), 1);
-  EVP_KDF_CTX_free(ctx);
-  EVP_KDF_free(k);
+  Bytes expect = OpensslKbkdfHmacSha256(key, label, context, 48);
+  ASSERT_EQ(expect.size(), 48u);
   EXPECT_EQ(ToHex(token), ToHex(expect));
-}
-
-Bytes OpensslKbkdfHmacSha256(const Bytes& key, const Bytes& label, const Bytes& context,
-                             size_t len) {
-  EVP_KDF* k = EVP_KDF_fetch(nullptr, "KBKDF", nullptr);
-  EVP_KDF_CTX* ctx = k ? EVP_KDF_CTX_new(k) : nullptr;
-  char mode[] = "counter", mac[] = "HMAC", digest[] = "SHA256";
-  Bytes key_copy = key, label_copy = label, context_copy = context;
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, mode, 0),
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC, mac, 0),
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key_copy.data(), key_copy.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, label_copy.data(), label_copy.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, context_copy.data(),
-                                        context_copy.size()),
-      OSSL_PARAM_construct_end()};
-  Bytes out(len);
-  if (ctx == nullptr || EVP_KDF_derive(ctx, out.data(), out.size(), params) != 1) out.clear();
-  EVP_KDF_CTX_free(ctx);
-  EVP_KDF_free(k);
-  return out;
 }
 
 // PKCS#11 3.1 §6.62: additional derived keys take the KDF output after the primary key's, in
