@@ -18,6 +18,20 @@ class Mech3EcTest : public Mech3Test {
     kt.Bool(CKA_SIGN, true).Bool(CKA_SENSITIVE, true).Bool(CKA_PRIVATE, true);
     return GenerateKeyPair(CKM_EC_EDWARDS_KEY_PAIR_GEN, pt, kt, pub, priv);
   }
+  // An Edwards private key from known bytes (RFC 8032 test vectors), through C_CreateObject.
+  CK_OBJECT_HANDLE ImportEdwards(const Bytes& params, const Bytes& secret) {
+    Template t;
+    t.Ulong(CKA_CLASS, CKO_PRIVATE_KEY)
+        .Ulong(CKA_KEY_TYPE, CKK_EC_EDWARDS)
+        .Data(CKA_EC_PARAMS, params)
+        .Data(CKA_VALUE, secret)
+        .Bool(CKA_SIGN, true)
+        .Bool(CKA_PRIVATE, true)
+        .Bool(CKA_SENSITIVE, true);
+    CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
+    EXPECT_CKR_OK(f_->C_CreateObject(s_, t.data(), t.size(), &priv));
+    return priv;
+  }
   CK_RV GenMontgomery(const Bytes& params, CK_OBJECT_HANDLE* pub, CK_OBJECT_HANDLE* priv) {
     Template pt;
     pt.Data(CKA_EC_PARAMS, params).Bool(CKA_DERIVE, true);
@@ -74,16 +88,8 @@ TEST_F(Mech3EcTest, Ed25519Rfc8032KnownAnswer) {
   const char* expected =
       "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0"
       "f11d8c387b2eaeb4302aeeb00d291612bb0c00";
-  Template t;
-  t.Ulong(CKA_CLASS, CKO_PRIVATE_KEY)
-      .Ulong(CKA_KEY_TYPE, CKK_EC_EDWARDS)
-      .Data(CKA_EC_PARAMS, kEd25519Oid)
-      .Data(CKA_VALUE, seed)
-      .Bool(CKA_SIGN, true)
-      .Bool(CKA_PRIVATE, true)
-      .Bool(CKA_SENSITIVE, true);
-  CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
-  ASSERT_CKR_OK(f_->C_CreateObject(s_, t.data(), t.size(), &priv));
+  CK_OBJECT_HANDLE priv = ImportEdwards(kEd25519Oid, seed);
+  ASSERT_NE(priv, CK_INVALID_HANDLE);
   CK_MECHANISM m = {CKM_EDDSA, nullptr, 0};
   Bytes sig;
   ASSERT_CKR_OK(Sign(s_, &m, priv, msg, &sig));
@@ -104,16 +110,8 @@ TEST_F(Mech3EcTest, Ed448phRfc8032KnownAnswer) {
       "c32299d46ec8ff02b54540982814dce9a05812f81962b649d528095916a2aa481065b1580423ef927ecf0af5"
       "888f90da0f6a9a85ad5dc3f280d91224ba9911a3653d00e484e2ce232521481c8658df304bb7745a73514cdb"
       "9bf3e15784ab71284f8d0704a608c54a6b62d97beb511d132100";
-  Template t;
-  t.Ulong(CKA_CLASS, CKO_PRIVATE_KEY)
-      .Ulong(CKA_KEY_TYPE, CKK_EC_EDWARDS)
-      .Data(CKA_EC_PARAMS, kEd448Oid)
-      .Data(CKA_VALUE, secret)
-      .Bool(CKA_SIGN, true)
-      .Bool(CKA_PRIVATE, true)
-      .Bool(CKA_SENSITIVE, true);
-  CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
-  ASSERT_CKR_OK(f_->C_CreateObject(s_, t.data(), t.size(), &priv));
+  CK_OBJECT_HANDLE priv = ImportEdwards(kEd448Oid, secret);
+  ASSERT_NE(priv, CK_INVALID_HANDLE);
   CK_EDDSA_PARAMS params = {CK_TRUE, static_cast<CK_ULONG>(context.size()), context.data()};
   CK_MECHANISM m = {CKM_EDDSA, &params, sizeof params};
   Bytes sig;
