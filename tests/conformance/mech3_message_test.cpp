@@ -319,5 +319,34 @@ TEST_F(Mech3MessageSignTest, EddsaMessageSignVerify) {
   EXPECT_CKR_OK(f3_->C_MessageVerifyFinal(s_));
 }
 
+// The instance CK_EDDSA_PARAMS names at C_MessageSignInit holds for every message: Ed448ph
+// with a context signs and verifies, and the signatures are not pure Ed448's.
+TEST_F(Mech3MessageSignTest, EddsaInstanceHoldsForEveryMessage) {
+  Template pt;
+  pt.Data(CKA_EC_PARAMS, kEd448Oid).Bool(CKA_VERIFY, true);
+  Template kt;
+  kt.Bool(CKA_SIGN, true).Bool(CKA_SENSITIVE, true).Bool(CKA_PRIVATE, true);
+  CK_OBJECT_HANDLE pub, priv;
+  ASSERT_CKR_OK(GenerateKeyPair(CKM_EC_EDWARDS_KEY_PAIR_GEN, pt, kt, &pub, &priv));
+  Bytes context = Str("arca");
+  CK_EDDSA_PARAMS params = {CK_TRUE, static_cast<CK_ULONG>(context.size()), context.data()};
+  CK_MECHANISM m = {CKM_EDDSA, &params, sizeof params};
+  Bytes m1 = Str("first prehashed message"), m2 = Str("second prehashed message");
+  ASSERT_CKR_OK(f3_->C_MessageSignInit(s_, &m, priv));
+  Bytes s1, s2;
+  ASSERT_CKR_OK(SignMessage(m1, &s1));
+  ASSERT_CKR_OK(SignMessage(m2, &s2));
+  EXPECT_CKR_OK(f3_->C_MessageSignFinal(s_));
+  EXPECT_EQ(s1.size(), 114u);
+  ASSERT_CKR_OK(f3_->C_MessageVerifyInit(s_, &m, pub));
+  EXPECT_CKR_OK(VerifyMessage(m1, s1));
+  EXPECT_CKR_OK(VerifyMessage(m2, s2));
+  EXPECT_RV(CKR_SIGNATURE_INVALID, VerifyMessage(m2, s1));
+  EXPECT_CKR_OK(f3_->C_MessageVerifyFinal(s_));
+  Pkey k = TokenPublic(pub);
+  ASSERT_NE(k, nullptr);
+  EXPECT_FALSE(OsslVerifyAny(k.get(), nullptr, m1, s1)) << "an Ed448ph signature passed as pure";
+}
+
 }  // namespace
 }  // namespace conformance
