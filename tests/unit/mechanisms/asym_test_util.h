@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <openssl/ec.h>
 #include <openssl/x509.h>
 
 #include <fstream>
@@ -97,5 +98,59 @@ inline ossl::UniquePtr<EVP_PKEY> FromSpki(ByteView der) {
   const unsigned char* p = der.data();
   return ossl::UniquePtr<EVP_PKEY>(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
 }
+
+// ECDSA signatures: PKCS#11's r‖s (each `n` bytes) and OpenSSL's DER ECDSA-Sig-Value.
+inline Bytes RawToDer(const Bytes& raw) {
+  size_t n = raw.size() / 2;
+  ossl::UniquePtr<ECDSA_SIG> sig(ECDSA_SIG_new());
+  ECDSA_SIG_set0(sig.get(), BN_bin2bn(raw.data(), static_cast<int>(n), nullptr),
+                 BN_bin2bn(raw.data() + n, static_cast<int>(n), nullptr));
+  unsigned char* der = nullptr;
+  int len = i2d_ECDSA_SIG(sig.get(), &der);
+  Bytes out(der, der + (len > 0 ? len : 0));
+  OPENSSL_free(der);
+  return out;
+}
+
+inline Bytes DerToRaw(const Bytes& der, size_t n) {
+  const unsigned char* p = der.data();
+  ossl::UniquePtr<ECDSA_SIG> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  Bytes out(2 * n);
+  if (!sig) return {};
+  BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), out.data(), static_cast<int>(n));
+  BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), out.data() + n, static_cast<int>(n));
+  return out;
+}
+
+// A suite over the RSA mechanisms whose tests share one generated 2048-bit pair (generating
+// it is the slow part): `class RsaOaepTest : public asym_test::RsaPairSuite { … };`.
+class RsaPairSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    registry_ = new Registry();
+    RegisterRsa(*registry_);
+    pub_ = new Object(KeyObject(CKO_PUBLIC_KEY, CKK_RSA));
+    priv_ = new Object(KeyObject(CKO_PRIVATE_KEY, CKK_RSA));
+    pub_->SetUlong(CKA_MODULUS_BITS, 2048);
+    ASSERT_TRUE(Mech(CKM_RSA_PKCS_KEY_PAIR_GEN).GenerateKeyPair({}, *pub_, *priv_).ok());
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    delete pub_;
+    delete priv_;
+    registry_ = nullptr;
+    pub_ = priv_ = nullptr;
+  }
+
+  static const Mechanism& Mech(CK_MECHANISM_TYPE type) {
+    const Mechanism* m = registry_->Find(type);
+    EXPECT_NE(m, nullptr) << std::hex << type;
+    return *m;
+  }
+
+  static inline Registry* registry_ = nullptr;
+  static inline Object* pub_ = nullptr;
+  static inline Object* priv_ = nullptr;
+};
 
 }  // namespace p11::asym_test

@@ -9,9 +9,11 @@ namespace p11 {
 namespace {
 
 using asym_test::Bytes;
+using asym_test::DerToRaw;
 using asym_test::Hex;
 using asym_test::KeyObject;
 using asym_test::Material;
+using asym_test::RawToDer;
 using asym_test::View;
 
 const Bytes kP256 = Hex("06082a8648ce3d030107");
@@ -37,28 +39,6 @@ Object P256Public(const asym_test::Record& r) {
   pub.Set(CKA_EC_PARAMS, View(kP256));
   pub.Set(CKA_EC_POINT, View(DerPoint(Hex("04" + r.at("Qx") + r.at("Qy")))));
   return pub;
-}
-
-// r‖s → DER, for OpenSSL, which speaks only DER.
-Bytes RawToDer(const Bytes& raw) {
-  size_t n = raw.size() / 2;
-  ossl::UniquePtr<ECDSA_SIG> sig(ECDSA_SIG_new());
-  ECDSA_SIG_set0(sig.get(), BN_bin2bn(raw.data(), n, nullptr),
-                 BN_bin2bn(raw.data() + n, n, nullptr));
-  unsigned char* der = nullptr;
-  int len = i2d_ECDSA_SIG(sig.get(), &der);
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
-  return out;
-}
-
-Bytes DerToRaw(const Bytes& der, size_t n) {
-  const unsigned char* p = der.data();
-  ossl::UniquePtr<ECDSA_SIG> sig(d2i_ECDSA_SIG(nullptr, &p, der.size()));
-  Bytes out(2 * n);
-  BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), out.data(), n);
-  BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), out.data() + n, n);
-  return out;
 }
 
 class EcTest : public ::testing::Test {

@@ -86,28 +86,8 @@ Bytes OsslOaep(EVP_PKEY* pkey, bool encrypt, const char* md, const char* mgf, co
   return out;
 }
 
-class RsaOaepTest : public ::testing::Test {
+class RsaOaepTest : public asym_test::RsaPairSuite {
  protected:
-  static void SetUpTestSuite() {
-    registry_ = new Registry();
-    RegisterRsa(*registry_);
-    pub_ = new Object(KeyObject(CKO_PUBLIC_KEY, CKK_RSA));
-    priv_ = new Object(KeyObject(CKO_PRIVATE_KEY, CKK_RSA));
-    pub_->SetUlong(CKA_MODULUS_BITS, 2048);
-    ASSERT_TRUE(Mech(CKM_RSA_PKCS_KEY_PAIR_GEN).GenerateKeyPair({}, *pub_, *priv_).ok());
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    delete pub_;
-    delete priv_;
-  }
-
-  static const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_->Find(type);
-    EXPECT_NE(m, nullptr) << std::hex << type;
-    return *m;
-  }
-
   // A private key from the hex values of a record: n, e, d and, when given, the CRT values.
   static Object PrivateFrom(const asym_test::Record& r, bool crt) {
     Object priv = KeyObject(CKO_PRIVATE_KEY, CKK_RSA);
@@ -123,15 +103,7 @@ class RsaOaepTest : public ::testing::Test {
     }
     return priv;
   }
-
-  static Registry* registry_;
-  static Object* pub_;
-  static Object* priv_;
 };
-
-Registry* RsaOaepTest::registry_ = nullptr;
-Object* RsaOaepTest::pub_ = nullptr;
-Object* RsaOaepTest::priv_ = nullptr;
 
 TEST_F(RsaOaepTest, MechanismInfoIsTruthful) {
   const CK_MECHANISM_INFO& oaep = Mech(CKM_RSA_PKCS_OAEP).info();

@@ -76,36 +76,7 @@ Bytes OsslSign(EVP_PKEY* pkey, int padding, const Bytes& in) {
   return out;
 }
 
-class RsaRawTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    registry_ = new Registry();
-    RegisterRsa(*registry_);
-    pub_ = new Object(KeyObject(CKO_PUBLIC_KEY, CKK_RSA));
-    priv_ = new Object(KeyObject(CKO_PRIVATE_KEY, CKK_RSA));
-    pub_->SetUlong(CKA_MODULUS_BITS, 2048);
-    ASSERT_TRUE(Mech(CKM_RSA_PKCS_KEY_PAIR_GEN).GenerateKeyPair({}, *pub_, *priv_).ok());
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    delete pub_;
-    delete priv_;
-  }
-
-  static const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_->Find(type);
-    EXPECT_NE(m, nullptr) << std::hex << type;
-    return *m;
-  }
-
-  static Registry* registry_;
-  static Object* pub_;
-  static Object* priv_;
-};
-
-Registry* RsaRawTest::registry_ = nullptr;
-Object* RsaRawTest::pub_ = nullptr;
-Object* RsaRawTest::priv_ = nullptr;
+using RsaRawTest = asym_test::RsaPairSuite;
 
 TEST_F(RsaRawTest, MechanismInfoIsTruthful) {
   const CK_MECHANISM_INFO& x509 = Mech(CKM_RSA_X_509).info();

@@ -54,29 +54,8 @@ Bytes BnBytes(const BIGNUM* bn) {
   return out;
 }
 
-class RsaTest : public ::testing::Test {
+class RsaTest : public asym_test::RsaPairSuite {
  protected:
-  static void SetUpTestSuite() {
-    registry_ = new Registry();
-    RegisterRsa(*registry_);
-    // One generated 2048-bit pair shared by the tests that only use it.
-    pub_ = new Object(KeyObject(CKO_PUBLIC_KEY, CKK_RSA));
-    priv_ = new Object(KeyObject(CKO_PRIVATE_KEY, CKK_RSA));
-    pub_->SetUlong(CKA_MODULUS_BITS, 2048);
-    ASSERT_TRUE(Mech(CKM_RSA_PKCS_KEY_PAIR_GEN).GenerateKeyPair({}, *pub_, *priv_).ok());
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    delete pub_;
-    delete priv_;
-  }
-
-  static const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_->Find(type);
-    EXPECT_NE(m, nullptr) << std::hex << type;
-    return *m;
-  }
-
   // The 1024-bit CAVP key; with CRT values computed from p and q when `crt`.
   static Object CavpPrivate(const asym_test::Record& key, bool crt) {
     Object priv = KeyObject(CKO_PRIVATE_KEY, CKK_RSA);
@@ -111,15 +90,7 @@ class RsaTest : public ::testing::Test {
     pub.Set(CKA_PUBLIC_EXPONENT, priv.GetBytes(CKA_PUBLIC_EXPONENT));
     return pub;
   }
-
-  static Registry* registry_;
-  static Object* pub_;
-  static Object* priv_;
 };
-
-Registry* RsaTest::registry_ = nullptr;
-Object* RsaTest::pub_ = nullptr;
-Object* RsaTest::priv_ = nullptr;
 
 TEST_F(RsaTest, MechanismInfoFollowsTheTable) {
   const CK_MECHANISM_INFO& gen = Mech(CKM_RSA_PKCS_KEY_PAIR_GEN).info();
