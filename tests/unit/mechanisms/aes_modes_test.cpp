@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "mechanisms/registry.h"
+#include "registry_suite.h"
 #include "sym_test_util.h"
 
 namespace p11 {
@@ -35,18 +36,7 @@ CK_CCM_PARAMS Ccm(Bytes& nonce, Bytes& aad, size_t data_len, CK_ULONG mac_len) {
                        aad.size(), mac_len};
 }
 
-class AesModesTest : public ::testing::Test {
- protected:
-  void SetUp() override { RegisterAesModes(registry_); }
-
-  const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_.Find(type);
-    EXPECT_NE(m, nullptr);
-    return *m;
-  }
-
-  Registry registry_;
-};
+using AesModesTest = RegistrySuite<RegisterAesModes>;
 
 TEST_F(AesModesTest, RegistersWithInfo) {
   EXPECT_EQ(Mech(CKM_AES_CTR).info().flags, CKF_ENCRYPT | CKF_DECRYPT);

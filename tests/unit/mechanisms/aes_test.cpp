@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include "mechanisms/registry.h"
+#include "registry_suite.h"
 #include "sym_test_util.h"
 
 namespace p11 {
@@ -72,16 +73,8 @@ const char* OsslName(const char* mode, size_t key_len) {
   return names[key].c_str();
 }
 
-class AesTest : public ::testing::Test {
+class AesTest : public RegistrySuite<RegisterAes> {
  protected:
-  void SetUp() override { RegisterAes(registry_); }
-
-  const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_.Find(type);
-    EXPECT_NE(m, nullptr);
-    return *m;
-  }
-
   std::unique_ptr<CipherOperation> Begin(CK_MECHANISM_TYPE type, bool encrypt, ByteView param,
                                          const Bytes& key) {
     KeyMaterial k = symtest::SecretKey(CKK_AES, key);
@@ -137,8 +130,6 @@ class AesTest : public ::testing::Test {
     ASSERT_TRUE(dec.ok()) << dec.rv();
     EXPECT_EQ(*dec, pt);
   }
-
-  Registry registry_;
 };
 
 TEST_F(AesTest, RegistersWithInfo) {

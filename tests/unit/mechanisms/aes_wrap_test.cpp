@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "mechanisms/registry.h"
+#include "registry_suite.h"
 #include "sym_test_util.h"
 
 namespace p11 {
@@ -44,15 +45,8 @@ Bytes OpensslWrap(bool pad, const Bytes& kek, const Bytes& iv, const Bytes& data
   return out;
 }
 
-class AesWrapTest : public ::testing::Test {
+class AesWrapTest : public RegistrySuite<RegisterAesWrap> {
  protected:
-  void SetUp() override { RegisterAesWrap(registry_); }
-  const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_.Find(type);
-    EXPECT_NE(m, nullptr);
-    return *m;
-  }
-
   Result<Bytes> Wrap(CK_MECHANISM_TYPE type, ByteView param, const KeyMaterial& kek,
                      const Bytes& key) {
     return symtest::QueryThenCall([&](OutBuffer& out) {
@@ -76,8 +70,6 @@ class AesWrapTest : public ::testing::Test {
     }
     return symtest::QueryThenCall([&](OutBuffer& out) { return (*op)->Final(out); });
   }
-
-  Registry registry_;
 };
 
 TEST_F(AesWrapTest, KnownAnswersWrapUnwrapEncryptDecrypt) {

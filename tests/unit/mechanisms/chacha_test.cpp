@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "mechanisms/registry.h"
+#include "registry_suite.h"
 #include "sym_test_util.h"
 
 namespace p11 {
@@ -45,18 +46,7 @@ Bytes OsslChacha(const Bytes& key, const Bytes& iv16, const Bytes& in) {
   return out;
 }
 
-class ChachaTest : public ::testing::Test {
- protected:
-  void SetUp() override { RegisterChacha(registry_); }
-
-  const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_.Find(type);
-    EXPECT_NE(m, nullptr);
-    return *m;
-  }
-
-  Registry registry_;
-};
+using ChachaTest = RegistrySuite<RegisterChacha>;
 
 TEST_F(ChachaTest, RegistersWithInfo) {
   EXPECT_EQ(Mech(CKM_CHACHA20_KEY_GEN).info().flags, CKF_GENERATE);

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include "mechanisms/registry.h"
+#include "registry_suite.h"
 #include "sym_test_util.h"
 
 namespace p11 {
@@ -12,16 +13,8 @@ namespace {
 
 using symtest::Bytes;
 
-class CmacTest : public ::testing::Test {
+class CmacTest : public RegistrySuite<RegisterCmac> {
  protected:
-  void SetUp() override { RegisterCmac(registry_); }
-
-  const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_.Find(type);
-    EXPECT_NE(m, nullptr);
-    return *m;
-  }
-
   // Single-part and multi-part (split at `splits`) must agree; returns the MAC.
   Bytes Sign(CK_MECHANISM_TYPE type, ByteView param, const Bytes& key, const Bytes& msg,
              std::vector<size_t> splits = {}) {
@@ -51,8 +44,6 @@ class CmacTest : public ::testing::Test {
     if (!op.ok()) return op.rv();
     return (*op)->Verify(msg, mac).rv();
   }
-
-  Registry registry_;
 };
 
 TEST_F(CmacTest, RegistersWithInfo) {

@@ -6,6 +6,7 @@
 
 #include "mechanisms/asym_test_util.h"
 #include "mechanisms/asym_util.h"
+#include "registry_suite.h"
 
 namespace p11 {
 namespace {
@@ -39,16 +40,7 @@ std::vector<CurveCase> NewCurves() {
           {"brainpoolP512r1", Hex("06092b240303020801010d"), "brainpoolP512r1", 64}};
 }
 
-class EcCurvesTest : public ::testing::Test {
- protected:
-  void SetUp() override { RegisterEc(registry_); }
-  const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_.Find(type);
-    EXPECT_NE(m, nullptr) << std::hex << type;
-    return *m;
-  }
-  Registry registry_;
-};
+using EcCurvesTest = RegistrySuite<RegisterEc>;
 
 TEST_F(EcCurvesTest, MechanismInfoCoversTheCurves) {
   for (CK_MECHANISM_TYPE type : {CKM_EC_KEY_PAIR_GEN, CKM_ECDSA, CKM_ECDSA_SHA256}) {

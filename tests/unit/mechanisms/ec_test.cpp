@@ -4,6 +4,7 @@
 
 #include "mechanisms/asym_test_util.h"
 #include "mechanisms/asym_util.h"
+#include "registry_suite.h"
 
 namespace p11 {
 namespace {
@@ -41,21 +42,14 @@ Object P256Public(const asym_test::Record& r) {
   return pub;
 }
 
-class EcTest : public ::testing::Test {
+class EcTest : public RegistrySuite<RegisterEc> {
  protected:
-  void SetUp() override { RegisterEc(registry_); }
-  const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_.Find(type);
-    EXPECT_NE(m, nullptr) << std::hex << type;
-    return *m;
-  }
   void Generate(const Bytes& params, Object& pub, Object& priv) {
     pub = KeyObject(CKO_PUBLIC_KEY, CKK_EC);
     priv = KeyObject(CKO_PRIVATE_KEY, CKK_EC);
     pub.Set(CKA_EC_PARAMS, View(params));
     ASSERT_TRUE(Mech(CKM_EC_KEY_PAIR_GEN).GenerateKeyPair({}, pub, priv).ok());
   }
-  Registry registry_;
 };
 
 TEST_F(EcTest, MechanismInfoFollowsTheTable) {

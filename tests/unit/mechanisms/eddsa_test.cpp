@@ -3,6 +3,7 @@
 // PKCS#11 3.1 §2.3.14 (single-part, CK_EDDSA_PARAMS, signature lengths).
 #include "mechanisms/asym_test_util.h"
 #include "mechanisms/asym_util.h"
+#include "registry_suite.h"
 
 namespace p11 {
 namespace {
@@ -49,14 +50,8 @@ Object EdPublic(const Bytes& params, const Bytes& point) {
 
 Bytes Bits(const AttrValue& v) { return Bytes(v.begin(), v.end()); }
 
-class EddsaTest : public ::testing::Test {
+class EddsaTest : public RegistrySuite<RegisterEddsa> {
  protected:
-  void SetUp() override { RegisterEddsa(registry_); }
-  const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_.Find(type);
-    EXPECT_NE(m, nullptr) << std::hex << type;
-    return *m;
-  }
   const Mechanism& Eddsa() { return Mech(CKM_EDDSA); }
   void Generate(const Bytes& params, Object& pub, Object& priv) {
     pub = KeyObject(CKO_PUBLIC_KEY, CKK_EC_EDWARDS);
@@ -64,7 +59,6 @@ class EddsaTest : public ::testing::Test {
     pub.Set(CKA_EC_PARAMS, View(params));
     ASSERT_TRUE(Mech(CKM_EC_EDWARDS_KEY_PAIR_GEN).GenerateKeyPair({}, pub, priv).ok());
   }
-  Registry registry_;
 };
 
 TEST_F(EddsaTest, NameConstantsAreDerPrintableStrings) {

@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include "mechanisms/registry.h"
+#include "registry_suite.h"
 #include "sym_test_util.h"
 
 namespace p11 {
@@ -50,16 +51,8 @@ ByteView ParamOf(const CK_MAC_GENERAL_PARAMS& len) {
   return ByteView(reinterpret_cast<const uint8_t*>(&len), sizeof len);
 }
 
-class HmacTest : public ::testing::Test {
+class HmacTest : public RegistrySuite<RegisterHmac> {
  protected:
-  void SetUp() override { RegisterHmac(registry_); }
-
-  const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_.Find(type);
-    EXPECT_NE(m, nullptr);
-    return *m;
-  }
-
   // Signs in one part, and in parts split at `splits`; both must agree.
   Bytes Sign(CK_MECHANISM_TYPE type, ByteView param, const Bytes& key, const Bytes& msg,
              std::vector<size_t> splits = {}) {
@@ -95,8 +88,6 @@ class HmacTest : public ::testing::Test {
     EXPECT_TRUE((*op)->Update(ByteView(msg).subspan(half)).ok());
     return (*op)->Final(mac).rv();
   }
-
-  Registry registry_;
 };
 
 TEST_F(HmacTest, RegistersAllWithSignVerifyInfo) {

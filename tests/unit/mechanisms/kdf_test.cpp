@@ -7,6 +7,7 @@
 
 #include "mechanisms/kdf_keyed.h"
 #include "mechanisms/registry.h"
+#include "registry_suite.h"
 #include "sym_test_util.h"
 
 namespace p11 {
@@ -32,18 +33,7 @@ Object Template(CK_KEY_TYPE type, std::optional<CK_ULONG> len) {
   return o;
 }
 
-class KdfTest : public ::testing::Test {
- protected:
-  void SetUp() override { RegisterKdf(registry_); }
-
-  const Mechanism& Mech(CK_MECHANISM_TYPE type) {
-    const Mechanism* m = registry_.Find(type);
-    EXPECT_NE(m, nullptr) << type;
-    return *m;
-  }
-
-  Registry registry_;
-};
+using KdfTest = RegistrySuite<RegisterKdf>;
 
 struct HkdfCase {
   std::string name;
