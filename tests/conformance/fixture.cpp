@@ -580,10 +580,8 @@ int RunInChild(const std::function<int()>& body) {
 
 // ---- OpenSSL cross-checks ---------------------------------------------------------------
 
-namespace {
-
 // Raw r||s (PKCS#11 ECDSA) to DER ECDSA-Sig-Value.
-Bytes RawToDer(const Bytes& raw) {
+Bytes EcdsaRawToDer(const Bytes& raw) {
   size_t half = raw.size() / 2;
   ECDSA_SIG* sig = ECDSA_SIG_new();
   BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(half), nullptr);
@@ -598,15 +596,13 @@ Bytes RawToDer(const Bytes& raw) {
   return out;
 }
 
-}  // namespace
-
 bool OpensslVerify(const Bytes& spki_der, const char* md, const Bytes& data, const Bytes& sig,
                    bool pss) {
   const unsigned char* p = spki_der.data();
   EVP_PKEY* pkey = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size()));
   if (pkey == nullptr) return false;
   Bytes s = sig;
-  if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC) s = RawToDer(sig);
+  if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC) s = EcdsaRawToDer(sig);
   bool ok = false;
   if (md != nullptr) {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();

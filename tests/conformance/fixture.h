@@ -188,5 +188,7 @@ int RunInChild(const std::function<int()>& body);
 bool OpensslVerify(const Bytes& spki_der, const char* md, const Bytes& data, const Bytes& sig,
                    bool pss = false);
 Bytes OpensslDigest(const char* md, const Bytes& data);
+// PKCS#11's raw r||s ECDSA signature as OpenSSL's DER ECDSA-Sig-Value.
+Bytes EcdsaRawToDer(const Bytes& raw);
 
 }  // namespace conformance

@@ -88,21 +88,6 @@ Bytes OsslDerive(EVP_PKEY* priv, EVP_PKEY* peer) {
 
 namespace {
 
-Bytes RawEcToDer(const Bytes& raw) {
-  size_t half = raw.size() / 2;
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(half), nullptr);
-  BIGNUM* s = BN_bin2bn(raw.data() + half, static_cast<int>(half), nullptr);
-  ECDSA_SIG_set0(sig, r, s);
-  unsigned char* der = nullptr;
-  int len = i2d_ECDSA_SIG(sig, &der);
-  Bytes out;
-  if (len > 0) out.assign(der, der + len);
-  OPENSSL_free(der);
-  ECDSA_SIG_free(sig);
-  return out;
-}
-
 Bytes Bn(const BIGNUM* bn) {
   Bytes out(static_cast<size_t>(BN_num_bytes(bn)));
   BN_bn2bin(bn, out.data());
@@ -122,7 +107,7 @@ Bytes BnParam(EVP_PKEY* k, const char* name) {
 bool OsslVerifyAny(EVP_PKEY* k, const char* md, const Bytes& data, const Bytes& sig) {
   if (k == nullptr) return false;
   Bytes s = sig;
-  if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC) s = RawEcToDer(sig);
+  if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC) s = EcdsaRawToDer(sig);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   bool ok = false;
   if (EVP_DigestVerifyInit_ex(ctx, nullptr, md, nullptr, nullptr, k, nullptr) == 1) {
@@ -173,19 +158,28 @@ bool OsslAeadDecrypt(const char* cipher, const Bytes& key, const Bytes& iv, cons
   return ok;
 }
 
-Bytes OsslCipher(const char* cipher, const Bytes& key, const Bytes& iv, const Bytes& in) {
+namespace {
+
+enum class CipherUse { kPlain, kPadded, kUnwrap };
+
+// One EVP cipher pass: encryption without padding (kPlain) or with PKCS#7 padding (kPadded),
+// or key-wrap decryption (kUnwrap); empty on failure.
+Bytes OsslCipherRun(const char* cipher, CipherUse use, const Bytes& key, const Bytes& iv,
+                    const Bytes& in) {
   EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, cipher, nullptr);
   if (c == nullptr) return {};
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  const bool decrypt = use == CipherUse::kUnwrap;
+  if (decrypt) EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
   Bytes out(in.size() + 32);
   int len = 0;
   int total = 0;
-  bool ok =
-      EVP_EncryptInit_ex2(ctx, c, key.data(), iv.empty() ? nullptr : iv.data(), nullptr) == 1 &&
-      EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
-      EVP_EncryptUpdate(ctx, out.data(), &len, in.data(), static_cast<int>(in.size())) == 1;
+  const unsigned char* iv_or_null = iv.empty() ? nullptr : iv.data();
+  bool ok = EVP_CipherInit_ex2(ctx, c, key.data(), iv_or_null, decrypt ? 0 : 1, nullptr) == 1 &&
+            (use != CipherUse::kPlain || EVP_CIPHER_CTX_set_padding(ctx, 0) == 1) &&
+            EVP_CipherUpdate(ctx, out.data(), &len, in.data(), static_cast<int>(in.size())) == 1;
   total = len;
-  ok = ok && EVP_EncryptFinal_ex(ctx, out.data() + total, &len) == 1;
+  ok = ok && EVP_CipherFinal_ex(ctx, out.data() + total, &len) == 1;
   total += len;
   EVP_CIPHER_CTX_free(ctx);
   EVP_CIPHER_free(c);
@@ -194,28 +188,21 @@ Bytes OsslCipher(const char* cipher, const Bytes& key, const Bytes& iv, const By
   return out;
 }
 
+}  // namespace
+
+Bytes OsslCipher(const char* cipher, const Bytes& key, const Bytes& iv, const Bytes& in) {
+  return OsslCipherRun(cipher, CipherUse::kPlain, key, iv, in);
+}
+
+Bytes OsslCipherPadded(const char* cipher, const Bytes& key, const Bytes& iv, const Bytes& in) {
+  return OsslCipherRun(cipher, CipherUse::kPadded, key, iv, in);
+}
+
 Bytes OsslKwpUnwrap(const Bytes& kek, const Bytes& wrapped) {
   const char* name = kek.size() == 16   ? "AES-128-WRAP-PAD"
                      : kek.size() == 24 ? "AES-192-WRAP-PAD"
                                         : "AES-256-WRAP-PAD";
-  EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, name, nullptr);
-  if (c == nullptr) return {};
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-  Bytes out(wrapped.size() + 16);
-  int len = 0;
-  int total = 0;
-  bool ok = EVP_DecryptInit_ex2(ctx, c, kek.data(), nullptr, nullptr) == 1 &&
-            EVP_DecryptUpdate(ctx, out.data(), &len, wrapped.data(),
-                              static_cast<int>(wrapped.size())) == 1;
-  total = len;
-  ok = ok && EVP_DecryptFinal_ex(ctx, out.data() + total, &len) == 1;
-  total += len;
-  EVP_CIPHER_CTX_free(ctx);
-  EVP_CIPHER_free(c);
-  if (!ok) return {};
-  out.resize(static_cast<size_t>(total));
-  return out;
+  return OsslCipherRun(name, CipherUse::kUnwrap, kek, {}, wrapped);
 }
 
 namespace {

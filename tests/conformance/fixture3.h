@@ -43,6 +43,8 @@ bool OsslAeadDecrypt(const char* cipher, const Bytes& key, const Bytes& iv, cons
                      const Bytes& ct, const Bytes& tag, Bytes* pt);
 // Plain cipher (e.g. "AES-128-CTR", "ChaCha20") one-shot encryption without padding.
 Bytes OsslCipher(const char* cipher, const Bytes& key, const Bytes& iv, const Bytes& in);
+// The same with PKCS#7 padding (e.g. "AES-128-CBC" as CKM_AES_CBC_PAD).
+Bytes OsslCipherPadded(const char* cipher, const Bytes& key, const Bytes& iv, const Bytes& in);
 // RFC 5649 unwrap (AES-KWP) with OpenSSL; empty on failure.
 Bytes OsslKwpUnwrap(const Bytes& kek, const Bytes& wrapped);
 // OAEP with OpenSSL (md and MGF1 md the same; label may be empty).
