@@ -21,7 +21,8 @@
 
 namespace hsm {
 
-inline constexpr size_t kMaxSessionObjects = 32;
+inline constexpr size_t kMaxSessionObjects = wire::kPortCapacities.session_objects;
+static_assert(kMaxSessionObjects >= 1, "a port holds at least one session object");
 
 // A decoded object record; the spans point into the ObjectSlot that loaded it.
 struct ObjectView {

@@ -6,10 +6,15 @@ namespace hsm {
 namespace {
 
 // Exactly what the handlers below implement; the host builds its mechanism list from this.
-constexpr uint32_t kCapabilities = wire::kCapEcP256 | wire::kCapEcP384 | wire::kCapEcdsa |
-                                   wire::kCapEcdh | wire::kCapRsa2048 | wire::kCapAes |
-                                   wire::kCapAesGcm | wire::kCapAesCbc | wire::kCapSha |
-                                   wire::kCapHmacSha256 | wire::kCapRandom | wire::kCapWrap;
+// RSA-2048 only on a device whose capacities (limits.h) hold its private key blob (the
+// PKCS#1 CRT parts, about 1.2 KB), its PKCS#8 import, its public value and its signature.
+constexpr bool kRsaFits = wire::kMaxKeyBlob >= 1280 && wire::kMaxImport >= 1280 &&
+                          wire::kMaxPublic >= 270 && wire::kMaxSignature >= 256;
+
+constexpr uint32_t kCapabilities =
+    wire::kCapEcP256 | wire::kCapEcP384 | wire::kCapEcdsa | wire::kCapEcdh |
+    (kRsaFits ? uint32_t{wire::kCapRsa2048} : 0u) | wire::kCapAes | wire::kCapAesGcm |
+    wire::kCapAesCbc | wire::kCapSha | wire::kCapHmacSha256 | wire::kCapRandom | wire::kCapWrap;
 
 }  // namespace
 
@@ -31,6 +36,12 @@ Status Handle(Context& ctx, OpTag<wire::Op::kGetInfo>, const wire::Empty&,
   response.max_failures = kMaxPinFailures;
   response.min_pin = static_cast<uint8_t>(wire::kMinPin);
   response.max_pin = static_cast<uint8_t>(wire::kMaxPin);
+  response.max_data = static_cast<uint32_t>(wire::kMaxData);
+  response.max_attr_blob = static_cast<uint16_t>(wire::kMaxAttrBlob);
+  response.max_import = static_cast<uint16_t>(wire::kMaxImport);
+  response.max_aad = static_cast<uint16_t>(wire::kMaxAad);
+  response.max_public = static_cast<uint16_t>(wire::kMaxPublic);
+  response.session_objects = static_cast<uint16_t>(kMaxSessionObjects);
   return Status::kOk;
 }
 

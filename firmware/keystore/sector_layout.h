@@ -9,10 +9,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "protocol/limits.h"
+
 namespace hsm {
 
-// Sectors a key store can manage (RAM: one SectorInfo each, twice).
-inline constexpr size_t kMaxSectors = 64;
+// Sectors a key store can manage (RAM: one SectorInfo each, twice), chosen per port.
+inline constexpr size_t kMaxSectors = wire::kPortCapacities.key_store_sectors;
+static_assert(kMaxSectors >= 2 && kMaxSectors <= 255, "2 to 255 sectors (a u8 sector order)");
 
 enum class SectorState : uint8_t {
   kErased,  // all 0xFF, ready for a header

@@ -27,19 +27,29 @@ enum TokenFlag : uint8_t {
   kTokenSoLoggedIn = 1u << 5,
 };
 
+// The device's facts and state, and the capacities it was built with (limits.h): a host
+// never sends a request that exceeds them.
 struct InfoRsp {
   Bytes<kSerialSize> serial;
   Bytes<kLabelSize> label;
   uint8_t hw_major = 0, hw_minor = 0, fw_major = 0, fw_minor = 0;
   uint32_t capabilities = 0;  // Capability bits
-  uint32_t max_payload = 0;
+  uint32_t max_payload = 0;   // kMaxPayload: the largest request payload
   uint16_t free_objects = 0, total_objects = 0;
   uint8_t token_flags = 0;  // TokenFlag bits
   uint8_t user_failures = 0, so_failures = 0, max_failures = 0;
   uint8_t min_pin = 0, max_pin = 0;
+  uint32_t max_data = 0;  // kMaxData: data of one Sign/Verify/Encrypt/Digest (+ tag to Decrypt)
+  // kMaxAttrBlob: an object's attribute blob (a generated key pair's public half: half of it).
+  uint16_t max_attr_blob = 0;
+  uint16_t max_import = 0;       // kMaxImport: plaintext key material (wrapped: 16 more)
+  uint16_t max_aad = 0;          // kMaxAad
+  uint16_t max_public = 0;       // kMaxPublic: a public value or a peer point
+  uint16_t session_objects = 0;  // session objects the device holds at once
   WIRE_FIELDS(serial, label, hw_major, hw_minor, fw_major, fw_minor, capabilities, max_payload,
               free_objects, total_objects, token_flags, user_failures, so_failures, max_failures,
-              min_pin, max_pin);
+              min_pin, max_pin, max_data, max_attr_blob, max_import, max_aad, max_public,
+              session_objects);
 };
 
 struct RandomReq {

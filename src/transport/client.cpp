@@ -45,7 +45,9 @@ Client::~Client() = default;
 
 Result<SecureBuffer> Client::Exchange(wire::Op op, ByteView payload,
                                       std::chrono::milliseconds timeout) {
-  if (payload.size() > wire::kMaxPayload) return Fail(StatusToRv(hsm::Status::kTooLarge));
+  if (payload.size() > limits().max_payload) {
+    return Fail(StatusToRv(hsm::Status::kTooLarge), "request over the device's max payload");
+  }
   std::lock_guard lock(mutex_);
   // The deadline starts once this call has the device: waiting behind other threads' calls
   // is not the device being slow.
@@ -165,6 +167,16 @@ void Client::WipeReceiveStateLocked() {
   // any partial frame: a fragment left now can only belong to an answer nobody waits for.
   std::destroy_at(receiver_.get());
   std::construct_at(receiver_.get());
+}
+
+DeviceLimits Client::limits() const {
+  std::lock_guard lock(limits_mutex_);
+  return limits_;
+}
+
+void Client::SetLimits(const DeviceLimits& limits) {
+  std::lock_guard lock(limits_mutex_);
+  limits_ = limits;
 }
 
 Client::Stats Client::stats() const {

@@ -5,6 +5,8 @@
 // a vanished one CKR_DEVICE_REMOVED, never a hang and never another request's answer. After
 // a timeout or a link failure the link is dropped, and the next call reconnects through the
 // factory. Calls from many threads are serialised: the device does one request at a time.
+// The client keeps the device's limits (DeviceLimits, from every DeviceInfo it reads) and
+// sends no request payload over the device's maximum.
 #pragma once
 
 #include <atomic>
@@ -19,6 +21,7 @@
 #include "protocol/frame.h"
 #include "protocol/messages.h"
 #include "transport/deadline.h"
+#include "transport/device_limits.h"
 #include "transport/link.h"
 #include "transport/status_map.h"
 
@@ -57,17 +60,25 @@ class Client {
 
   // Sends `request` and returns the device's answer. A status other than kOk is
   // Error{StatusToRv(status)}; a response that does not decode is CKR_DEVICE_ERROR; a request
-  // field over its limit is StatusToRv(kTooLarge) and nothing is sent.
+  // field over its limit, or a request over the device's max payload, is
+  // StatusToRv(kTooLarge) and nothing is sent. A GetInfo answer also sets limits().
   template <wire::Op op>
   Result<Reply<op>> Call(const typename wire::OpTraits<op>::Request& request);
 
   // The layer under Call: `payload` is an encoded request, the result the payload of a kOk
   // response, undecoded. For tests and diagnostics; timeout as ClientOptions would pick.
+  // A payload over limits().max_payload is StatusToRv(kTooLarge), and nothing is sent.
   Result<SecureBuffer> Exchange(wire::Op op, ByteView payload, std::chrono::milliseconds timeout);
 
   std::chrono::milliseconds TimeoutFor(wire::Op op) const {
     return IsSlowOp(op) ? options_.slow_timeout : options_.timeout;
   }
+
+  // What the device takes in a request: the host's own limits until a GetInfo answer (read
+  // by DeviceToken when it opens the device, and again with every token status) or
+  // SetLimits says otherwise. A reconnect keeps them: it reaches the same device.
+  DeviceLimits limits() const;
+  void SetLimits(const DeviceLimits& limits);
 
   // True between a successful connect and the next disconnect (explicit, timeout, failure).
   bool connected() const { return connected_.load(std::memory_order_relaxed); }
@@ -105,6 +116,9 @@ class Client {
   uint16_t next_seq_;
   bool ever_connected_ = false;
 
+  mutable std::mutex limits_mutex_;  // guards limits_ only; never held while calling out
+  DeviceLimits limits_;
+
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> dropped_{0}, corrupt_{0}, timeouts_{0}, reconnects_{0};
 };
@@ -125,6 +139,10 @@ Result<Reply<op>> Client::Call(const typename wire::OpTraits<op>::Request& reque
   reply.payload = std::move(payload);
   if (wire::DecodeMessage(reply.payload.view(), reply.msg) != hsm::Status::kOk) {
     return Fail(CKR_DEVICE_ERROR, wire::OpTraits<op>::kName);
+  }
+  if constexpr (op == wire::Op::kGetInfo) {
+    P11_ASSIGN_OR_RETURN(DeviceLimits limits, DeviceLimits::FromInfo(reply.msg));
+    SetLimits(limits);
   }
   return reply;
 }

@@ -7,16 +7,15 @@
 #include <new>
 
 #include "protocol/frame.h"
-
-#ifndef ARCA_CM_POOL_SIZE
-#define ARCA_CM_POOL_SIZE 6144
-#endif
+#include "support/secret_array.h"
 
 namespace hsm::cortex_m {
 namespace {
 
-// mbedTLS bignums and ECP temporaries: the firmware's only dynamic memory, a fixed pool.
-alignas(8) unsigned char pool[ARCA_CM_POOL_SIZE];
+// mbedTLS bignums and ECP temporaries: the firmware's only dynamic memory, a fixed pool
+// (capacities.h).
+static_assert(wire::kPortCapacities.crypto_pool > 0, "the port has no heap: size the pool");
+alignas(8) unsigned char pool[wire::kPortCapacities.crypto_pool];
 
 // How far into the pool mbedTLS allocations have reached (fragmentation included): what the
 // pool must be sized for. Kept by the mbedtls_calloc wrapper below.
@@ -24,17 +23,20 @@ size_t pool_reach = 0;
 
 // The test images' device identity: a fixed unique key (a board reads it from OTP).
 constexpr char kSerial[] = "ARCA-CM-0001";
-constexpr uint8_t kUniqueKey[32] = {0x41, 0x72, 0x63, 0x61, 0x2d, 0x63, 0x6d, 0x2d,
-                                    0x74, 0x65, 0x73, 0x74, 0x2d, 0x6b, 0x65, 0x79,
-                                    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
-                                    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10};
+constexpr uint8_t kUniqueKey[32] = {
+    0x41, 0x72, 0x63, 0x61, 0x2d, 0x63, 0x6d, 0x2d, 0x74, 0x65, 0x73, 0x74, 0x2d, 0x6b, 0x65, 0x79,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10};
 
 // Section .flashsim: outside RAM in the size report (a board's key store is flash).
 __attribute__((section(".flashsim"))) BoardFlash flash;
 DeterministicEntropy entropy(0x41524341u);
 MbedCrypto crypto(entropy);
 RecordStore records(flash);
-const DeviceIdentity identity{std::span<const char>(kSerial, sizeof(kSerial) - 1), 1, 0, 0, 1,
+const DeviceIdentity identity{std::span<const char>(kSerial, sizeof(kSerial) - 1),
+                              1,
+                              0,
+                              0,
+                              1,
                               std::span<const uint8_t>(kUniqueKey)};
 #ifndef ARCA_CM_PIN_ITERATIONS
 #define ARCA_CM_PIN_ITERATIONS kDefaultPinIterations
@@ -75,6 +77,11 @@ size_t PoolSize() { return sizeof(pool); }
 
 size_t PoolPeak() { return pool_reach; }
 
+void LinkReset() {
+  core.Reset();
+  if (receiver != nullptr) receiver->Reset();
+}
+
 size_t Serve(PacketLink& link, size_t max_frames) {
   size_t served = 0;
   if (receiver == nullptr) return 0;  // before Boot
@@ -87,6 +94,7 @@ size_t Serve(PacketLink& link, size_t max_frames) {
           size_t len = core.Process(header, payload, std::span<uint8_t>(response));
           wire::ForEachPacket(std::span<const uint8_t>(response, len), link.packet_size(), true,
                               [&](std::span<const uint8_t> p) { return link.Send(p); });
+          SecureZero(response, len);
           ++served;
         },
         [](wire::RxError) {});

@@ -72,6 +72,7 @@ int main() {
   header.seq = 0x1234;
   size_t n = wire::EncodeFrame(header, {}, std::span<uint8_t>(request_frame));
   static LoopbackLink link(std::span<const uint8_t>(request_frame, n));
+  LinkReset();  // as a board does when the host configures the device
   size_t served = Serve(link, 1);
   Print(served == 1 && link.ok() ? "smoke: GetInfo over the packet loop ok\n"
                                  : "smoke: GetInfo over the packet loop FAILED\n");

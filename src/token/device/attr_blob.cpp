@@ -1,5 +1,7 @@
 #include "token/device/attr_blob.h"
 
+#include <algorithm>
+
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 #include "token/attribute_table.h"
@@ -15,8 +17,8 @@ void StripKeyMaterial(Object& object) {
   for (CK_ATTRIBUTE_TYPE type : secret) object.Erase(type);
 }
 
-Result<ZBytes> EncodeAttrBlob(const Object& object) {
-  ZBytes out(wire::kMaxAttrBlob);
+Result<ZBytes> EncodeAttrBlob(const Object& object, size_t max_size) {
+  ZBytes out(std::min(max_size, wire::kMaxAttrBlob));
   wire::Writer w(out);
   CK_OBJECT_CLASS cls = object.Class();
   for (const auto& [type, value] : object.attributes()) {

@@ -6,8 +6,11 @@
 // untrusted).
 #pragma once
 
+#include <cstddef>
+
 #include "common/result.h"
 #include "common/secure_buffer.h"
+#include "protocol/limits.h"
 #include "token/object.h"
 
 namespace p11::device {
@@ -16,8 +19,10 @@ namespace p11::device {
 void StripKeyMaterial(Object& object);
 
 // The object's attributes minus its key material (IsSensitiveType for its class).
-// CKR_DEVICE_MEMORY when the encoding exceeds wire::kMaxAttrBlob.
-Result<ZBytes> EncodeAttrBlob(const Object& object);
+// CKR_DEVICE_MEMORY when the encoding exceeds `max_size`, the device's attribute blob
+// (DeviceLimits::max_attr_blob): the token has no room for the object, however its
+// attributes are split (PKCS#11 3.1 §5.1: "insufficient memory to perform the function").
+Result<ZBytes> EncodeAttrBlob(const Object& object, size_t max_size = wire::kMaxAttrBlob);
 // CKR_DEVICE_ERROR for a blob that does not parse.
 Result<Object> DecodeAttrBlob(ByteView blob);
 

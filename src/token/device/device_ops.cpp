@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "mechanisms/ossl/unique_ptr.h"
@@ -19,11 +20,13 @@ Result<void> QueryLength(OutBuffer& out, size_t needed) {
   return Ok();
 }
 
-// Collects the data to sign: hashed as it arrives when the row hashes on the host, else
-// buffered up to what one request carries.
+// Collects the data to sign: hashed as it arrives when the row hashes on the host (so any
+// length goes to the device as one digest), else buffered up to what one request to this
+// device carries (`max_data`, CKR_DATA_LEN_RANGE beyond).
 class Input {
  public:
-  Result<void> Init(const MechanismRow& row) {
+  Result<void> Init(const MechanismRow& row, size_t max_data) {
+    max_data_ = max_data;
     // Raw ECDSA and RSA take the hash or DigestInfo in one piece; HMAC and the hashing
     // mechanisms take parts.
     multi_part_ = row.prehash != Prehash::kNone || row.alg == uint8_t(wire::SignAlg::kHmacSha256);
@@ -45,7 +48,7 @@ class Input {
       }
       return Ok();
     }
-    if (buffer_.size() + data.size() > wire::kMaxData) {
+    if (data.size() > max_data_ - buffer_.size()) {
       return Fail(CKR_DATA_LEN_RANGE, "more data than the device takes in one request");
     }
     buffer_.Append(data);
@@ -74,6 +77,7 @@ class Input {
   Prehash prehash_ = Prehash::kNone;
   const char* digest_name_ = nullptr;
   bool multi_part_ = false;
+  size_t max_data_ = 0;
   SecureBuffer buffer_;
 };
 
@@ -90,7 +94,7 @@ wire::SignReq SignRequest(const SignSetup& s, ByteView data) {
 class DeviceSign final : public SignOperation {
  public:
   explicit DeviceSign(const SignSetup& setup) : setup_(setup) {}
-  Result<void> Init() { return input_.Init(*setup_.row); }
+  Result<void> Init() { return input_.Init(*setup_.row, setup_.max_data); }
 
   Result<void> Update(ByteView data) override { return input_.UpdatePart(data); }
   Result<void> Final(OutBuffer& signature) override { return Produce(signature); }
@@ -125,7 +129,7 @@ class DeviceSign final : public SignOperation {
 class DeviceVerify final : public VerifyOperation {
  public:
   explicit DeviceVerify(const SignSetup& setup) : setup_(setup) {}
-  Result<void> Init() { return input_.Init(*setup_.row); }
+  Result<void> Init() { return input_.Init(*setup_.row, setup_.max_data); }
 
   Result<void> Update(ByteView data) override { return input_.UpdatePart(data); }
   Result<void> Final(ByteView signature) override {
@@ -154,15 +158,16 @@ class DeviceVerify final : public VerifyOperation {
 };
 
 // Multi-part input is collected and sent in one request at Final: the device does each
-// cipher operation whole (its buffers bound the size).
+// cipher operation whole (an AEAD cannot be cut into requests), so its buffers bound the
+// size: more plaintext than the device's max_data is CKR_DATA_LEN_RANGE, more ciphertext
+// than that plus a tag (or a padding block) CKR_ENCRYPTED_DATA_LEN_RANGE, before anything is
+// sent.
 class DeviceCipher final : public CipherOperation {
  public:
   explicit DeviceCipher(CipherSetup setup) : setup_(std::move(setup)) {}
 
   Result<void> Update(ByteView in, OutBuffer& out) override {
-    if (input_.size() + in.size() > wire::kMaxData) {
-      return Fail(CKR_DATA_LEN_RANGE, "more data than the device takes in one request");
-    }
+    P11_TRY(CheckRoom(input_.size(), in.size()));
     if (out.is_query()) return QueryLength(out, 0);
     input_.Append(in);
     out.Commit(0);
@@ -171,8 +176,8 @@ class DeviceCipher final : public CipherOperation {
   Result<void> Final(OutBuffer& out) override { return Produce(out); }
   Result<void> OneShot(ByteView in, OutBuffer& out) override {
     if (!fed_) {
+      P11_TRY(CheckRoom(0, in.size()));
       if (out.is_query()) return QueryLength(out, UpperBound(in.size()));
-      if (in.size() > wire::kMaxData + wire::kMaxTag) return Fail(CKR_DATA_LEN_RANGE, "data");
       input_.Append(in);
       fed_ = true;
     }
@@ -180,6 +185,14 @@ class DeviceCipher final : public CipherOperation {
   }
 
  private:
+  Result<void> CheckRoom(size_t held, size_t more) const {
+    // Ciphertext carries a GCM tag or a CBC padding block (16 bytes) more than the plaintext.
+    bool longer = !setup_.encrypt && setup_.alg != wire::CipherAlg::kAesCbc;
+    size_t max = longer ? setup_.max_data + wire::kMaxTag : setup_.max_data;
+    if (more <= max - std::min(held, max)) return Ok();
+    if (setup_.encrypt) return Fail(CKR_DATA_LEN_RANGE, "more than the device encrypts at once");
+    return Fail(CKR_ENCRYPTED_DATA_LEN_RANGE, "more than the device decrypts at once");
+  }
   size_t UpperBound(size_t n) const {
     if (!setup_.encrypt) return n;
     if (setup_.alg == wire::CipherAlg::kAesGcm) return n + setup_.tag_length;
@@ -270,7 +283,7 @@ Result<void> ParseCipherParams(ByteView param, const MechanismRow& row, CipherSe
   }
   P11_ASSIGN_OR_RETURN(CK_GCM_PARAMS p, ParamAs<CK_GCM_PARAMS>(param));
   if (p.ulIvLen == 0 || p.ulIvLen > wire::kMaxIv || p.pIv == nullptr ||
-      (p.ulAADLen != 0 && p.pAAD == nullptr) || p.ulAADLen > wire::kMaxAad ||
+      (p.ulAADLen != 0 && p.pAAD == nullptr) || p.ulAADLen > setup.max_aad ||
       p.ulTagBits % 8 != 0 || p.ulTagBits < 32 || p.ulTagBits > 128) {
     return Fail(CKR_MECHANISM_PARAM_INVALID, "GCM parameters the device takes");
   }

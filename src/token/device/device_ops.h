@@ -8,6 +8,7 @@
 
 #include "mechanisms/device_table.h"
 #include "mechanisms/operation.h"
+#include "protocol/limits.h"
 #include "protocol/types.h"
 #include "transport/client.h"
 
@@ -19,7 +20,8 @@ struct SignSetup {
   const MechanismRow* row;
   wire::HashAlg pss_hash = wire::HashAlg::kNone;
   uint16_t pss_salt = 0;
-  size_t signature_size = 0;  // of this key: 64/96 for ECDSA, 256 for RSA-2048, 32 for HMAC
+  size_t signature_size = 0;         // of this key: 64/96 for ECDSA, 256 for RSA-2048, 32 for HMAC
+  size_t max_data = wire::kMaxData;  // the device's (DeviceLimits): the most one request carries
 };
 
 Result<std::unique_ptr<SignOperation>> NewSignOperation(const SignSetup& setup);
@@ -33,6 +35,10 @@ struct CipherSetup {
   ZBytes aad;
   uint8_t tag_length = 16;
   bool encrypt = true;
+  // The device's (DeviceLimits): plaintext per request (ciphertext: a tag or block more),
+  // and GCM additional data.
+  size_t max_data = wire::kMaxData;
+  size_t max_aad = wire::kMaxAad;
 };
 
 Result<std::unique_ptr<CipherOperation>> NewCipherOperation(CipherSetup setup);
@@ -40,7 +46,8 @@ Result<std::unique_ptr<CipherOperation>> NewCipherOperation(CipherSetup setup);
 // Reads CK_RSA_PKCS_PSS_PARAMS for `row` (hash must match a hashing mechanism's own, MGF1
 // must use the same hash) into setup.
 Result<void> ParsePssParams(ByteView param, SignSetup& setup);
-// Reads CK_GCM_PARAMS (AES-GCM) or the 16-byte IV (AES-CBC) into setup.
+// Reads CK_GCM_PARAMS (AES-GCM) or the 16-byte IV (AES-CBC) into setup: additional data
+// over setup.max_aad is CKR_MECHANISM_PARAM_INVALID.
 Result<void> ParseCipherParams(ByteView param, const MechanismRow& row, CipherSetup& setup);
 
 }  // namespace p11::device

@@ -121,7 +121,7 @@ Result<void> DeviceToken::SetPin(CK_USER_TYPE who, SecretView old_pin, SecretVie
   return Ok();
 }
 
-Result<DeviceToken::Stored> DeviceToken::StoredForm(const Object& object) {
+Result<DeviceToken::Stored> DeviceToken::StoredForm(const Object& object, size_t max_blob) {
   CK_OBJECT_CLASS cls = object.Class();
   bool key = cls == CKO_PUBLIC_KEY || cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY;
   if (key && object.GetBool(CKA_ALWAYS_AUTHENTICATE)) {
@@ -132,7 +132,7 @@ Result<DeviceToken::Stored> DeviceToken::StoredForm(const Object& object) {
     if (key && IsDerivedAttribute(type)) continue;
     kept.Set(type, ByteView(value));
   }
-  P11_ASSIGN_OR_RETURN(ZBytes blob, EncodeAttrBlob(kept));
+  P11_ASSIGN_OR_RETURN(ZBytes blob, EncodeAttrBlob(kept, max_blob));
   return Stored{std::move(blob), DeviceFlags(object)};
 }
 
@@ -159,7 +159,7 @@ void DeviceToken::CheckConnection_inlock() {
 Result<ObjectId> DeviceToken::CreateObject(Object object) {
   wire::ObjectKind kind = DeviceKind(object);
   if (kind == wire::ObjectKind::kData) {
-    P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(object));
+    P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(object, limits().max_attr_blob));
     wire::CreateObjectReq req;
     req.flags = stored.flags;
     req.attrs = stored.blob;
@@ -191,7 +191,7 @@ Result<std::shared_ptr<const Object>> DeviceToken::GetObject(ObjectId id) {
 
 Result<void> DeviceToken::UpdateObject(ObjectId id, Object object) {
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> current, GetObject(id));
-  P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(object));
+  P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(object, limits().max_attr_blob));
   wire::SetAttributesReq req;
   req.id = static_cast<wire::KeyId>(id);
   req.flags = stored.flags;

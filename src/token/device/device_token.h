@@ -76,12 +76,16 @@ class DeviceToken final : public TokenBackend {
  private:
   DeviceToken(std::unique_ptr<transport::Client> client, std::string endpoint);
 
-  // The object as it goes to the device: its attribute blob and flags.
+  // The object as it goes to the device: its attribute blob and flags. CKR_DEVICE_MEMORY
+  // when the blob exceeds `max_blob` (the device's, or half of it for the public half of
+  // a generated key pair: GenerateKeyPairReq).
   struct Stored {
     ZBytes blob;
     uint32_t flags = 0;
   };
-  static Result<Stored> StoredForm(const Object& object);
+  static Result<Stored> StoredForm(const Object& object, size_t max_blob);
+  // What the device takes in a request (read from its DeviceInfo at Open).
+  transport::DeviceLimits limits() const { return client_->limits(); }
   // Completes `object` with what the device reported, caches it and returns its id.
   Result<ObjectId> Remember(Object object, wire::ObjectKind kind, wire::KeyType type,
                             wire::KeyId id, ByteView public_value, uint16_t secret_length);

@@ -85,6 +85,7 @@ Result<std::shared_ptr<const Object>> DeviceToken::KeyObject(ObjectId id) {
 // device (C_UnwrapKey): the material never exists on the host in the second case.
 Result<ObjectId> DeviceToken::Import(Object key, wire::ObjectKind kind, wire::KeyType type,
                                      wire::KeyId unwrapping, ByteView material) {
+  const transport::DeviceLimits device = limits();
   SecureBuffer plain;
   if (unwrapping == wire::kNoKey) {
     if (kind == wire::ObjectKind::kPublicKey) {
@@ -94,8 +95,14 @@ Result<ObjectId> DeviceToken::Import(Object key, wire::ObjectKind kind, wire::Ke
       P11_ASSIGN_OR_RETURN(plain, EncodeForWrap(key));  // PKCS#8, or a secret's value
     }
     material = plain.view();
+    // A key larger than the device holds: its value is one this token cannot take.
+    if (material.size() > device.max_import) {
+      return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "key material larger than the device takes");
+    }
+  } else if (material.size() > device.max_import + 16) {
+    return Fail(CKR_WRAPPED_KEY_LEN_RANGE, "wrapped key larger than the device takes");
   }
-  P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(key));
+  P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(key, device.max_attr_blob));
   wire::ImportKeyReq req;
   req.kind = kind;
   req.type = type;
@@ -119,7 +126,7 @@ Result<ObjectId> DeviceToken::GenerateKey(const Mechanism& mechanism, ByteView p
   (void)row;
   HoldAsSensitive(key);
   policy::FinishKey(key, policy::Origin::kGenerate, mechanism.type());
-  P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(key));
+  P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(key, limits().max_attr_blob));
   wire::GenerateKeyReq req;
   req.type = SecretType(key, length);
   req.length = length;
@@ -147,8 +154,9 @@ Result<std::pair<ObjectId, ObjectId>> DeviceToken::GenerateKeyPair(const Mechani
   HoldAsSensitive(priv);
   policy::FinishKey(pub, policy::Origin::kGeneratePublic, mechanism.type());
   policy::FinishKey(priv, policy::Origin::kGeneratePrivate, mechanism.type());
-  P11_ASSIGN_OR_RETURN(Stored pub_stored, StoredForm(pub));
-  P11_ASSIGN_OR_RETURN(Stored priv_stored, StoredForm(priv));
+  const size_t max_blob = limits().max_attr_blob;
+  P11_ASSIGN_OR_RETURN(Stored pub_stored, StoredForm(pub, max_blob / 2));
+  P11_ASSIGN_OR_RETURN(Stored priv_stored, StoredForm(priv, max_blob));
   wire::GenerateKeyPairReq req;
   req.type = type;
   req.public_flags = pub_stored.flags;
@@ -173,6 +181,7 @@ Result<SignSetup> DeviceToken::SignSetupFor(const Mechanism& mechanism, ByteView
   if (object->Class() == wrong_class) return Fail(CKR_KEY_FUNCTION_NOT_PERMITTED, "key class");
   SignSetup setup{client_.get(), DeviceId(key), row};
   setup.signature_size = SignatureSize(*object);
+  setup.max_data = limits().max_data;
   if (row->pss_params) {
     P11_TRY(ParsePssParams(param, setup));
   } else if (!param.empty()) {
@@ -186,6 +195,9 @@ Result<CipherSetup> DeviceToken::CipherSetupFor(const Mechanism& mechanism, Byte
   P11_ASSIGN_OR_RETURN(const MechanismRow* row, RowFor(mechanism, DeviceFunction::kCipher));
   P11_TRY(KeyObject(key));
   CipherSetup setup{client_.get(), DeviceId(key)};
+  const transport::DeviceLimits device = limits();
+  setup.max_data = device.max_data;
+  setup.max_aad = device.max_aad;
   P11_TRY(ParseCipherParams(param, *row, setup));
   setup.encrypt = encrypt;
   return setup;
@@ -251,6 +263,9 @@ Result<ObjectId> DeviceToken::DeriveKey(const Mechanism& mechanism, ByteView par
       inner && !inner->empty() && peer[0] == 0x04 && peer.size() % 2 == 0) {
     peer = *inner;  // a DER OCTET STRING around the point
   }
+  if (peer.size() > limits().max_public) {
+    return Fail(CKR_MECHANISM_PARAM_INVALID, "longer than any point the device takes");
+  }
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> base_object, KeyObject(base));
   P11_ASSIGN_OR_RETURN(wire::KeyType base_type, DeviceKeyType(*base_object));
   CK_ULONG field = base_type == wire::KeyType::kEcP384 ? 48 : 32;
@@ -258,7 +273,7 @@ Result<ObjectId> DeviceToken::DeriveKey(const Mechanism& mechanism, ByteView par
   if (length > field) return Fail(CKR_KEY_SIZE_RANGE, "longer than the shared secret");
   HoldAsSensitive(derived);
   policy::FinishDerivedKey(derived, *base_object);
-  P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(derived));
+  P11_ASSIGN_OR_RETURN(Stored stored, StoredForm(derived, limits().max_attr_blob));
   wire::DeriveReq req;
   req.key = DeviceId(base);
   req.peer_point = peer;

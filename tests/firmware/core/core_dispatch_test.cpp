@@ -105,6 +105,13 @@ TEST(CoreDispatch, GetInfoReportsTheDevice) {
   EXPECT_EQ(info.max_failures, 10);
   EXPECT_EQ(info.min_pin, wire::kMinPin);
   EXPECT_EQ(info.max_pin, wire::kMaxPin);
+  // The capacities the host keeps within (the host build's: protocol/limits.h defaults).
+  EXPECT_EQ(info.max_data, wire::kMaxData);
+  EXPECT_EQ(info.max_attr_blob, wire::kMaxAttrBlob);
+  EXPECT_EQ(info.max_import, wire::kMaxImport);
+  EXPECT_EQ(info.max_aad, wire::kMaxAad);
+  EXPECT_EQ(info.max_public, wire::kMaxPublic);
+  EXPECT_EQ(info.session_objects, hsm::kMaxSessionObjects);
   EXPECT_EQ(info.fw_minor, 3);
   EXPECT_EQ(info.token_flags, 0);
   for (uint32_t cap : {wire::kCapEcP256, wire::kCapEcP384, wire::kCapEcdsa, wire::kCapEcdh,

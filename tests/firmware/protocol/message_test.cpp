@@ -46,6 +46,52 @@ TEST(MessageTest, GoldenBytesOfALoginRequest) {
   EXPECT_EQ(Encode(r), (Bytes8{0x00, 0x04, 0x00, '1', '2', '3', '4'}));
 }
 
+// DeviceInfo carries the device's capacities after its state: the host reads them to stay
+// within a smaller device's buffers.
+TEST(MessageTest, GoldenBytesOfDeviceInfo) {
+  InfoRsp r;
+  const Bytes8 serial = {'S', '1'};
+  const Bytes8 label = {'L'};
+  r.serial = serial;
+  r.label = label;
+  r.hw_major = 1;
+  r.hw_minor = 2;
+  r.fw_major = 3;
+  r.fw_minor = 4;
+  r.capabilities = 0x00000FFF;
+  r.max_payload = 1552;
+  r.free_objects = 30;
+  r.total_objects = 32;
+  r.token_flags = kTokenInitialized;
+  r.user_failures = 1;
+  r.so_failures = 0;
+  r.max_failures = 10;
+  r.min_pin = 4;
+  r.max_pin = 64;
+  r.max_data = 1024;
+  r.max_attr_blob = 768;
+  r.max_import = 256;
+  r.max_aad = 256;
+  r.max_public = 128;
+  r.session_objects = 4;
+  const Bytes8 want = {0x02, 0x00, 'S',  '1',               // serial
+                       0x01, 0x00, 'L',                     // label
+                       0x01, 0x02, 0x03, 0x04,              // hw, fw versions
+                       0xFF, 0x0F, 0x00, 0x00,              // capabilities
+                       0x10, 0x06, 0x00, 0x00,              // max payload 1552
+                       0x1E, 0x00, 0x20, 0x00,              // free, total objects
+                       0x01, 0x01, 0x00, 0x0A, 0x04, 0x40,  // flags, failures, PIN
+                       0x00, 0x04, 0x00, 0x00,              // max data 1024
+                       0x00, 0x03,                          // max attribute blob
+                       0x00, 0x01, 0x00, 0x01, 0x80, 0x00,  // import, aad, public
+                       0x04, 0x00};                         // session objects
+  EXPECT_EQ(Encode(r), want);
+  InfoRsp back;
+  ASSERT_EQ(DecodeMessage(want, back), hsm::Status::kOk);
+  EXPECT_EQ(back.max_data, 1024u);
+  EXPECT_EQ(back.session_objects, 4u);
+}
+
 TEST(MessageTest, DecodeRequiresTheExactLength) {
   RandomReq r;
   r.length = 32;

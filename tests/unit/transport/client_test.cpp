@@ -283,6 +283,70 @@ TEST_F(ClientTest, RequestFieldOverItsLimitIsRefusedBeforeSending) {
   EXPECT_EQ(device_.requests(), 0);
 }
 
+// A device built with smaller capacities (an MCU) reports them in DeviceInfo; the client
+// takes them from the answer and sends nothing over the device's max payload — which the
+// device would drop as an oversize frame, leaving the call to time out.
+TEST_F(ClientTest, DeviceInfoSetsTheLimitsAndNothingOverTheDevicesPayloadIsSent) {
+  EXPECT_EQ(client_.limits().max_payload, wire::kMaxPayload);
+  device_.SetResponder([](const testing::Request&) {
+    wire::InfoRsp info;
+    const std::vector<uint8_t> serial = Bytes("SMALL");
+    info.serial = serial;
+    info.max_payload = 1552;
+    info.max_data = 1024;
+    info.max_attr_blob = 768;
+    info.max_import = 256;
+    info.max_aad = 256;
+    info.max_public = 128;
+    info.session_objects = 4;
+    std::vector<uint8_t> out(wire::MaxEncodedSize<wire::InfoRsp>());
+    hsm::Status status;
+    out.resize(wire::EncodeMessage(info, out, &status));
+    return Answer{0, out};
+  });
+  ASSERT_TRUE(client_.Call<wire::Op::kGetInfo>(wire::Empty{}).ok());
+  DeviceLimits limits = client_.limits();
+  EXPECT_EQ(limits.max_payload, 1552u);
+  EXPECT_EQ(limits.max_data, 1024u);
+  EXPECT_EQ(limits.max_attr_blob, 768u);
+  EXPECT_EQ(limits.max_import, 256u);
+  EXPECT_EQ(limits.max_aad, 256u);
+  EXPECT_EQ(limits.max_public, 128u);
+  EXPECT_EQ(limits.session_objects, 4u);
+  int before = device_.requests();
+  std::vector<uint8_t> data(1553);
+  wire::SignReq req;
+  req.data = data;  // within the host's schema, over the device's payload
+  auto start = Clock::now();
+  EXPECT_EQ(client_.Call<wire::Op::kSign>(req).rv(), CKR_DATA_LEN_RANGE);
+  EXPECT_LT(Since(start), kTimeout);  // refused at once, not timed out
+  EXPECT_EQ(device_.requests(), before);
+  EXPECT_TRUE(client_.connected());
+}
+
+TEST(DeviceLimitsTest, ReportedLimitsAreCappedAtTheHostsAndZerosRefused) {
+  wire::InfoRsp info;
+  info.max_payload = 1u << 20;  // more than the host's schema: the host's own numbers
+  info.max_data = 1u << 20;
+  info.max_attr_blob = 0xFFFF;
+  info.max_import = 0xFFFF;
+  info.max_aad = 0xFFFF;
+  info.max_public = 0xFFFF;
+  auto limits = DeviceLimits::FromInfo(info);
+  ASSERT_TRUE(limits.ok());
+  EXPECT_EQ(limits->max_payload, wire::kMaxPayload);
+  EXPECT_EQ(limits->max_data, wire::kMaxData);
+  EXPECT_EQ(limits->max_attr_blob, wire::kMaxAttrBlob);
+  EXPECT_EQ(limits->max_import, wire::kMaxImport);
+  EXPECT_EQ(limits->max_aad, wire::kMaxAad);
+  EXPECT_EQ(limits->max_public, wire::kMaxPublic);
+  info.max_data = 0;  // a device that takes no data at all is broken
+  EXPECT_EQ(DeviceLimits::FromInfo(info).rv(), CKR_DEVICE_ERROR);
+  info.max_data = 1024;
+  info.max_payload = 512;  // a field larger than the whole payload
+  EXPECT_EQ(DeviceLimits::FromInfo(info).rv(), CKR_DEVICE_ERROR);
+}
+
 TEST_F(ClientTest, KeyGenerationGetsTheSlowTimeout) {
   device_.SetResponder([](const testing::Request& request) {
     std::vector<uint8_t> out(wire::MaxEncodedSize<wire::KeyRsp>());

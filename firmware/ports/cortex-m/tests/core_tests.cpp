@@ -2,7 +2,9 @@
 // drives it: GetInfo, GetRandom, token and PIN setup, GenerateKeyPair(P-256), Sign, and the
 // signature checked twice by the firmware's own verification — the Verify op through the
 // core, and MbedCrypto::Verify directly on the returned public value — plus a tampered
-// signature that must be refused.
+// signature that must be refused; ECDH; AES-GCM, HMAC-SHA-256 and SHA-256 on the largest
+// data the port's capacities allow; and the session object table filled to its capacity.
+// Together they take the deepest stack paths, whose painted peak sizes the stack reserve.
 #include <cstdint>
 #include <span>
 
@@ -14,7 +16,7 @@
 namespace hsm::cortex_m::test {
 namespace {
 
-uint8_t request_payload[1024];
+uint8_t request_payload[wire::kMaxPayload];
 uint8_t response_frame[wire::kMaxFrame];
 uint16_t next_seq = 1;
 
@@ -106,7 +108,8 @@ void GenerateSignVerifyP256() {
   wire::GenerateKeyPairReq gen;
   gen.type = wire::KeyType::kEcP256;
   gen.public_flags = wire::kFlagToken | wire::kFlagVerify;
-  gen.private_flags = wire::kFlagToken | wire::kFlagPrivate | wire::kFlagSensitive | wire::kFlagSign;
+  gen.private_flags =
+      wire::kFlagToken | wire::kFlagPrivate | wire::kFlagSensitive | wire::kFlagSign;
   wire::KeyPairRsp pair;
   CM_CHECK_STATUS(Call<wire::Op::kGenerateKeyPair>(gen, pair), Status::kOk);
   CM_CHECK(pair.public_value.size == 65 && pair.public_value.data[0] == 0x04);
@@ -149,6 +152,115 @@ void GenerateSignVerifyP256() {
                                std::span<const uint8_t>(signature, signature_len)) != Status::kOk);
 }
 
+void DeriveEcdh() {
+  wire::GenerateKeyPairReq gen;
+  gen.type = wire::KeyType::kEcP256;
+  gen.private_flags = wire::kFlagPrivate | wire::kFlagSensitive | wire::kFlagDerive;
+  wire::KeyPairRsp pair;
+  CM_CHECK_STATUS(Call<wire::Op::kGenerateKeyPair>(gen, pair), Status::kOk);
+  wire::DeriveReq derive;
+  derive.key = pair.private_key;
+  derive.peer_point = std::span<const uint8_t>(public_value, public_len);  // the other key's
+  derive.type = wire::KeyType::kGenericSecret;
+  derive.length = 32;
+  derive.flags = wire::kFlagSensitive | wire::kFlagSign;
+  wire::KeyRsp secret;
+  CM_CHECK_STATUS(Call<wire::Op::kDerive>(derive, secret), Status::kOk);
+  CM_EXPECT(secret.key != wire::kNoKey);
+  wire::Empty none;
+  wire::IdReq ids[] = {{pair.public_key}, {pair.private_key}, {secret.key}};
+  for (const wire::IdReq& id : ids)
+    CM_EXPECT(Call<wire::Op::kDestroyObject>(id, none) == Status::kOk);
+}
+
+uint8_t data[wire::kMaxData + 1];
+uint8_t sealed[wire::kMaxData + wire::kMaxTag];
+
+// A session secret key of `type` (length for a generic secret) with `flags`.
+wire::KeyId NewSecret(wire::KeyType type, uint16_t length, uint32_t flags) {
+  wire::GenerateKeyReq gen;
+  gen.type = type;
+  gen.length = length;
+  gen.flags = flags | wire::kFlagSensitive;
+  wire::KeyRsp key;
+  Status s = Call<wire::Op::kGenerateKey>(gen, key);
+  CM_EXPECT(s == Status::kOk);
+  return s == Status::kOk ? key.key : wire::kNoKey;
+}
+
+void AesGcmLargestData() {
+  for (size_t i = 0; i < sizeof(data); ++i) data[i] = static_cast<uint8_t>(i * 7);
+  wire::KeyId key = NewSecret(wire::KeyType::kAes256, 0, wire::kFlagEncrypt | wire::kFlagDecrypt);
+  const uint8_t iv[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  wire::CipherReq enc;
+  enc.key = key;
+  enc.iv = std::span<const uint8_t>(iv);
+  enc.data = std::span<const uint8_t>(data, wire::kMaxData);
+  wire::DataRsp out;
+  CM_CHECK_STATUS(Call<wire::Op::kEncrypt>(enc, out), Status::kOk);
+  CM_CHECK(out.data.size == wire::kMaxData + 16);
+  for (size_t i = 0; i < out.data.size; ++i) sealed[i] = out.data.data[i];
+  wire::CipherReq dec = enc;
+  dec.data = std::span<const uint8_t>(sealed, wire::kMaxData + 16);
+  CM_CHECK_STATUS(Call<wire::Op::kDecrypt>(dec, out), Status::kOk);
+  CM_EXPECT(out.data.size == wire::kMaxData);
+  bool same = true;
+  for (size_t i = 0; same && i < wire::kMaxData; ++i) same = out.data.data[i] == data[i];
+  CM_EXPECT(same);
+  enc.data = std::span<const uint8_t>(data, wire::kMaxData + 1);  // one byte over
+  CM_EXPECT(Call<wire::Op::kEncrypt>(enc, out) == Status::kDataLenRange);
+}
+
+void HmacAndDigestLargestData() {
+  wire::KeyId key =
+      NewSecret(wire::KeyType::kGenericSecret, 32, wire::kFlagSign | wire::kFlagVerify);
+  wire::SignReq sign;
+  sign.key = key;
+  sign.alg = wire::SignAlg::kHmacSha256;
+  sign.data = std::span<const uint8_t>(data, wire::kMaxData);
+  wire::SignatureRsp mac;
+  CM_CHECK_STATUS(Call<wire::Op::kSign>(sign, mac), Status::kOk);
+  CM_CHECK(mac.signature.size == 32);
+  uint8_t tag[32];
+  for (size_t i = 0; i < sizeof(tag); ++i) tag[i] = mac.signature.data[i];
+  wire::VerifyReq verify;
+  verify.key = key;
+  verify.alg = wire::SignAlg::kHmacSha256;
+  verify.data = sign.data;
+  verify.signature = std::span<const uint8_t>(tag);
+  wire::Empty none;
+  CM_EXPECT(Call<wire::Op::kVerify>(verify, none) == Status::kOk);
+  wire::DigestReq digest;
+  digest.data = sign.data;
+  wire::DigestRsp hash;
+  CM_CHECK_STATUS(Call<wire::Op::kDigest>(digest, hash), Status::kOk);
+  CM_EXPECT(hash.digest.size == 32);
+}
+
+// Session objects take RAM slots: as many as the capacities say, then kNoSpace, which the
+// host reports as CKR_DEVICE_MEMORY.
+void SessionObjectsToCapacity() {
+  wire::Empty none;
+  TheCore().Reset();  // a USB reset: logged out, the earlier tests' session keys gone
+  wire::LoginReq user;
+  user.who = wire::User::kUser;
+  user.pin = Text("user-1234");
+  CM_CHECK_STATUS(Call<wire::Op::kLogin>(user, none), Status::kOk);
+  wire::CreateObjectReq create;
+  create.attrs = Text("a data object");
+  wire::KeyId ids[kMaxSessionObjects] = {};
+  wire::IdRsp id;
+  for (wire::KeyId& slot : ids) {
+    CM_CHECK_STATUS(Call<wire::Op::kCreateObject>(create, id), Status::kOk);
+    slot = id.id;
+  }
+  CM_EXPECT(Call<wire::Op::kCreateObject>(create, id) == Status::kNoSpace);
+  for (wire::KeyId slot : ids) {
+    CM_EXPECT(Call<wire::Op::kDestroyObject>(wire::IdReq{slot}, none) == Status::kOk);
+  }
+  CM_EXPECT(Call<wire::Op::kCreateObject>(create, id) == Status::kOk);
+}
+
 }  // namespace
 
 const TestCase kCoreTests[] = {
@@ -156,6 +268,10 @@ const TestCase kCoreTests[] = {
     {"core.GetRandom", GetRandom},
     {"core.SetUpToken", SetUpToken},
     {"core.GenerateSignVerifyP256", GenerateSignVerifyP256},
+    {"core.DeriveEcdh", DeriveEcdh},
+    {"core.AesGcmLargestData", AesGcmLargestData},
+    {"core.HmacAndDigestLargestData", HmacAndDigestLargestData},
+    {"core.SessionObjectsToCapacity", SessionObjectsToCapacity},
 };
 const int kCoreTestCount = sizeof(kCoreTests) / sizeof(kCoreTests[0]);
 

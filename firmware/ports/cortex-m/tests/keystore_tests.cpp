@@ -15,8 +15,11 @@ using TestFlash = RamFlash<16 * 1024, 3>;
 __attribute__((section(".flashsim"))) TestFlash flash;
 RecordStore first(flash);
 RecordStore second(flash);  // the "after reboot" instance
-uint8_t big[3000];
-uint8_t out[3000];
+// The largest value the port's capacities allow (about 1 KiB on the MCU, 5 KiB on the host).
+uint8_t big[kMaxRecordValue];
+uint8_t out[kMaxRecordValue];
+// Enough rewrites of `big` to fill the 3 sectors twice over: they must compact.
+constexpr uint32_t kRewrites = 2 * 3 * 16 * 1024 / kMaxRecordValue;
 
 bool Equal(std::span<const uint8_t> a, std::span<const uint8_t> b) {
   if (a.size() != b.size()) return false;
@@ -49,8 +52,7 @@ void PutGetRemount() {
 
 void RewritesCompact() {
   CM_CHECK(first.Mount() == Status::kOk);
-  // 3 sectors of 16 KiB hold about 10 records of 3000 bytes: 30 rewrites must compact.
-  for (uint32_t round = 0; round < 30; ++round) {
+  for (uint32_t round = 0; round < kRewrites; ++round) {
     for (size_t i = 0; i < sizeof(big); ++i) big[i] = static_cast<uint8_t>(i + round);
     CM_CHECK(first.Put(7, big) == Status::kOk);
   }
