@@ -158,11 +158,8 @@ TEST_P(BackendKeyTest, SensitivityOnlyRises) {
 
 // §5.7.5 case 1 comes before case 2: a sensitive key's secret attribute is reported as
 // sensitive (CK_UNAVAILABLE_INFORMATION, CKR_ATTRIBUTE_SENSITIVE), never as an attribute the
-// key does not have. DISABLED: module bug on the firmware token — C_GetAttributeValue of
-// CKA_VALUE (AES, EC, derived secret) or CKA_PRIVATE_EXPONENT / CKA_PRIME_1 (RSA) returns
-// CKR_ATTRIBUTE_TYPE_INVALID, because the device backend strips key material from its cached
-// object and src/token/attribute_read.cpp ReadOne tests "attribute missing" before "hidden".
-// The software token passes (run with --gtest_also_run_disabled_tests).
+// key does not have — which matters on the firmware token, whose cached objects carry no key
+// material at all.
 TEST_P(BackendKeyTest, SensitiveKeyMaterialUnreadable) {
   CK_SESSION_HANDLE s = UserSession();
   Template extra;

@@ -162,11 +162,8 @@ TEST_F(DeviceTokenTest, RemovalIsReportedAndArrivalToo) {
 }
 
 // §5.5 C_GetSlotList: with tokenPresent CK_TRUE only slots holding a token are listed; §5.6
-// C_OpenSession on a slot without a token is CKR_TOKEN_NOT_PRESENT. DISABLED: module bugs —
-// src/slot/slot_api.cpp GetSlotList ignores its CK_BBOOL argument, so C_GetSlotList(CK_TRUE)
-// still lists the unplugged device's slot; and src/slot/session_api.cpp (line 64) answers
-// C_OpenSession on it with CKR_TOKEN_NOT_RECOGNIZED because it tests `initialized` (false
-// for an absent device) before `present`.
+// C_OpenSession on a slot without a token is CKR_TOKEN_NOT_PRESENT (not
+// CKR_TOKEN_NOT_RECOGNIZED: an absent device is not an uninitialised one).
 TEST_F(DeviceTokenTest, UnpluggedSlotHasNoTokenToList) {
   emu_->Kill();
   ASSERT_TRUE(WaitUntil([&] { return !TokenPresent(); }, kNoticeBound));
