@@ -3,6 +3,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -103,6 +104,70 @@ std::optional<ByteView> ParseDerWhole(ByteView der, uint8_t tag) {
   return der.subspan(pos);
 }
 
+// Tag and definite length (up to 0xffff, ample for a public key) of a DER element.
+void AppendDerHeader(ZBytes& out, uint8_t tag, size_t len) {
+  out.push_back(tag);
+  if (len >= 0x100) {
+    out.insert(out.end(), {0x82, static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len)});
+  } else if (len >= 0x80) {
+    out.insert(out.end(), {0x81, static_cast<uint8_t>(len)});
+  } else {
+    out.push_back(static_cast<uint8_t>(len));
+  }
+}
+
+// A SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) put together from its parts by OpenSSL's ASN.1
+// code: the algorithm, its parameter (an OID, or NID_undef for none) and the key's bytes.
+// i2d_PUBKEY gets the same bytes through the provider encoder framework, which costs more
+// than generating an EC key; for EC and RFC 8410 keys the parts are known without it.
+Result<ZBytes> SpkiFromParts(int algorithm_nid, int parameter_nid, ByteView key) {
+  ossl::UniquePtr<X509_PUBKEY> spki(X509_PUBKEY_new());
+  auto* bits = static_cast<unsigned char*>(OPENSSL_memdup(key.data(), key.size()));
+  ASN1_OBJECT* parameter = parameter_nid == NID_undef ? nullptr : OBJ_nid2obj(parameter_nid);
+  if (!spki || bits == nullptr ||
+      X509_PUBKEY_set0_param(spki.get(), OBJ_nid2obj(algorithm_nid),
+                             parameter != nullptr ? V_ASN1_OBJECT : V_ASN1_UNDEF, parameter, bits,
+                             static_cast<int>(key.size())) != 1) {
+    OPENSSL_free(bits);
+    return ossl::ToError(CKR_FUNCTION_FAILED, "SubjectPublicKeyInfo");
+  }
+  unsigned char* der = nullptr;
+  int len = i2d_X509_PUBKEY(spki.get(), &der);
+  if (len <= 0 || der == nullptr) return ossl::ToError(CKR_FUNCTION_FAILED, "i2d_X509_PUBKEY");
+  ZBytes out(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+// A key of a known named curve, in named-curve form (never explicit parameters), has a
+// SubjectPublicKeyInfo that needs no encoder: i2d_PUBKEY writes exactly these bytes.
+std::optional<Result<ZBytes>> KnownCurvePublicKeyInfo(const EVP_PKEY* pkey) {
+  if (EVP_PKEY_is_a(pkey, "EC")) {
+    char encoding[32];
+    const Curve* curve = CurveOfKey(pkey);
+    if (curve == nullptr ||
+        EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING, encoding, sizeof encoding,
+                                       nullptr) != 1 ||
+        std::string_view(encoding) != OSSL_PKEY_EC_ENCODING_GROUP) {
+      return std::nullopt;
+    }
+    uint8_t point[1 + 2 * 66];
+    size_t point_len = 0;
+    if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point,
+                                        &point_len) != 1) {
+      return std::nullopt;
+    }
+    return EcPublicKeyInfo(*curve, ByteView(point, point_len));
+  }
+  if (RawCurveOfKey(pkey) != nullptr) {
+    uint8_t raw[64];
+    size_t raw_len = sizeof raw;
+    if (EVP_PKEY_get_raw_public_key(pkey, raw, &raw_len) != 1) return std::nullopt;
+    return SpkiFromParts(EVP_PKEY_get_base_id(pkey), NID_undef, ByteView(raw, raw_len));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ZBytes BnToBytes(const BIGNUM* bn, size_t width) {
@@ -134,15 +199,7 @@ ossl::UniquePtr<BIGNUM> GetBnParam(const EVP_PKEY* pkey, const char* name) {
 ZBytes DerOctetString(ByteView content) {
   ZBytes out;
   out.reserve(content.size() + 4);
-  out.push_back(kDerOctetString);
-  size_t len = content.size();
-  if (len >= 0x100) {
-    out.insert(out.end(), {0x82, static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len)});
-  } else if (len >= 0x80) {
-    out.insert(out.end(), {0x81, static_cast<uint8_t>(len)});
-  } else {
-    out.push_back(static_cast<uint8_t>(len));
-  }
+  AppendDerHeader(out, kDerOctetString, content.size());
   out.insert(out.end(), content.begin(), content.end());
   return out;
 }
@@ -151,9 +208,18 @@ std::optional<ByteView> ParseDerOctetString(ByteView der) {
   return ParseDerWhole(der, kDerOctetString);
 }
 
-// One encoding pass: i2d_PUBKEY allocates the output itself (asking it for the length first
-// would run OpenSSL's encoder twice, the larger part of generating an EC key).
+Result<ZBytes> EcPublicKeyInfo(const Curve& curve, ByteView point) {
+  return SpkiFromParts(NID_X9_62_id_ecPublicKey, OBJ_sn2nid(curve.group_name), point);
+}
+
+// EC keys of the listed curves and RFC 8410 keys are put together from their parts
+// (SpkiFromParts); anything else goes through i2d_PUBKEY, in one pass: it allocates the output
+// itself (OpenSSL's encoder framework costs more than generating an EC key, so asking it for the
+// length first would double that).
 Result<ZBytes> PublicKeyInfo(const EVP_PKEY* pkey) {
+  if (std::optional<Result<ZBytes>> known = KnownCurvePublicKeyInfo(pkey)) {
+    return std::move(*known);
+  }
   unsigned char* der = nullptr;
   int len = i2d_PUBKEY(pkey, &der);
   if (len <= 0 || der == nullptr) return ossl::ToError(CKR_FUNCTION_FAILED, "i2d_PUBKEY");

@@ -53,6 +53,9 @@ Result<const Curve*> CurveFromParams(const Object& key);
 ByteView CurveOid(const Curve& curve);
 // The curve of an EC EVP_PKEY (by its group name), or nullptr if not one of ours.
 const Curve* CurveOfKey(const EVP_PKEY* pkey);
+// DER SubjectPublicKeyInfo of an EC public key on `curve` in named-curve form, from its
+// encoded point (what PublicKeyInfo gives for such a key, without OpenSSL's encoder).
+Result<ZBytes> EcPublicKeyInfo(const Curve& curve, ByteView point);
 
 // The curves of RFC 8032 (CKK_EC_EDWARDS) and RFC 7748 (CKK_EC_MONTGOMERY), whose keys
 // OpenSSL takes as raw little-endian byte strings.

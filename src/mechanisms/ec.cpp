@@ -4,6 +4,9 @@
 #include <openssl/core_names.h>
 
 #include <algorithm>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 #include "mechanisms/asym_sign.h"
 #include "mechanisms/asym_util.h"
@@ -47,6 +50,44 @@ constexpr EcRow kEcRows[] = {
 // Largest encoded point: P-521 uncompressed, 1 + 2 × 66 bytes.
 constexpr size_t kMaxPointBytes = 133;
 
+// Ready key generation contexts, a free list per curve. A context keeps the EC_GROUP it built
+// from the curve name at its first generation (about a third of generating a P-256 key), so a
+// reused one skips that. A context serves one generation at a time: taken, then given back; a
+// thread that finds the list empty makes a new one and never waits for another's generation.
+class KeygenContexts {
+ public:
+  Result<ossl::UniquePtr<EVP_PKEY_CTX>> Take(const asym::Curve& curve) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      std::vector<ossl::UniquePtr<EVP_PKEY_CTX>>& free = free_[&curve];
+      if (!free.empty()) {
+        ossl::UniquePtr<EVP_PKEY_CTX> ctx = std::move(free.back());
+        free.pop_back();
+        return ctx;
+      }
+    }
+    ossl::UniquePtr<EVP_PKEY_CTX> ctx(
+        EVP_PKEY_CTX_new_from_name(nullptr, asym::ProviderKeyName("EC"), nullptr));
+    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_group_name(ctx.get(), curve.group_name) != 1) {
+      return ossl::ToError(CKR_FUNCTION_FAILED, "EC keygen init");
+    }
+    return ctx;
+  }
+
+  // Only a context whose generation succeeded comes back.
+  void Give(const asym::Curve& curve, ossl::UniquePtr<EVP_PKEY_CTX> ctx) {
+    constexpr size_t kMaxFree = 8;  // more than the threads that usually generate at once
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<ossl::UniquePtr<EVP_PKEY_CTX>>& free = free_[&curve];
+    if (free.size() < kMaxFree) free.push_back(std::move(ctx));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<const asym::Curve*, std::vector<ossl::UniquePtr<EVP_PKEY_CTX>>> free_;
+};
+
 class EcMechanism final : public Mechanism {
  public:
   EcMechanism(const EcRow& row, std::shared_ptr<const asym::Digests> digests)
@@ -87,6 +128,7 @@ class EcMechanism final : public Mechanism {
 
   EcRow row_;
   std::shared_ptr<const asym::Digests> digests_;
+  mutable KeygenContexts keygen_;
 };
 
 // PKCS#11 3.1 §2.3.6: the curve comes from CKA_EC_PARAMS of the public template; both halves
@@ -101,15 +143,11 @@ Result<void> EcMechanism::GenerateKeyPair(ByteView param, Object& pub, Object& p
     return Fail(CKR_TEMPLATE_INCONSISTENT, "CKA_EC_PARAMS of the private key");
   }
 
-  ossl::UniquePtr<EVP_PKEY_CTX> ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, asym::ProviderKeyName("EC"), nullptr));
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_group_name(ctx.get(), curve->group_name) != 1) {
-    return ossl::ToError(CKR_FUNCTION_FAILED, "EC keygen init");
-  }
+  P11_ASSIGN_OR_RETURN(ossl::UniquePtr<EVP_PKEY_CTX> ctx, keygen_.Take(*curve));
   EVP_PKEY* raw = nullptr;
   if (EVP_PKEY_generate(ctx.get(), &raw) != 1)
     return ossl::ToError(CKR_FUNCTION_FAILED, "EC keygen");
+  keygen_.Give(*curve, std::move(ctx));
   ossl::UniquePtr<EVP_PKEY> pkey(raw);
 
   uint8_t point[kMaxPointBytes];
@@ -119,7 +157,7 @@ Result<void> EcMechanism::GenerateKeyPair(ByteView param, Object& pub, Object& p
                                                  sizeof point, &point_len) != 1) {
     return ossl::ToError(CKR_FUNCTION_FAILED, "EC key values");
   }
-  P11_ASSIGN_OR_RETURN(ZBytes info, asym::PublicKeyInfo(pkey.get()));
+  P11_ASSIGN_OR_RETURN(ZBytes info, asym::EcPublicKeyInfo(*curve, ByteView(point, point_len)));
   ZBytes ec_point = asym::DerOctetString(ByteView(point, point_len));
 
   priv.Set(CKA_EC_PARAMS, params);

@@ -33,7 +33,10 @@ void AfterForkInChild() {
   g_owner_pid.store(0);
 }
 
-bool InitialisedHere() { return g_module != nullptr && g_owner_pid.load() == getpid(); }
+// No getpid() per call: it is a system call, a large share of a fast C_Sign. The child of a
+// fork() learns that it is not the owner from AfterForkInChild (pthread_atfork), which resets
+// the owner; a process created without fork() (posix_spawn, exec) starts with no module state.
+bool InitialisedHere() { return g_module != nullptr && g_owner_pid.load() != 0; }
 
 }  // namespace
 

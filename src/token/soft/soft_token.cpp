@@ -96,6 +96,10 @@ Result<TokenStatus> SoftToken::Status() {
   status.min_pin_len = config_.pin_min_length;
   status.max_pin_len = config_.pin_max_length;
   if (row_id_ == 0) return status;
+  // The status comes from the token row only: while no commit (ours included: PIN failures,
+  // a new label) has happened since it was read, it still holds (C_OpenSession, C_GetTokenInfo).
+  std::optional<SqliteDb::WalStamp> stamp = db_->ReadWalStamp();
+  if (stamp && status_cache_ && stamp == status_stamp_) return *status_cache_;
   P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kRead));
   P11_ASSIGN_OR_RETURN(std::optional<soft::TokenRow> row, soft::ReadTokenRow(txn, row_id_));
   P11_TRY(txn.Commit());
@@ -109,6 +113,8 @@ Result<TokenStatus> SoftToken::Status() {
   status.user_pin_failures = row->user_failures;
   status.so_pin_locked = row->so_failures >= config_.pin_max_failures;
   status.user_pin_locked = row->user_failures >= config_.pin_max_failures;
+  status_stamp_ = stamp;
+  status_cache_ = status;
   return status;
 }
 

@@ -1,8 +1,8 @@
 // SoftToken: the software token backend. Token objects live in the shared SQLite store
 // (sealed by SealedStore), session objects only in memory; both are served from an in-memory
-// cache that is reloaded when another process changed this token (PRAGMA data_version, then
-// the token row's generation). Keys used once stay in a key cache as ready KeyMaterial until
-// the key changes, the cache reloads or the user logs out.
+// cache that is reloaded when another process changed this token (the WAL-index header, then
+// PRAGMA data_version, then the token row's generation). Keys used once stay in a key cache as
+// ready KeyMaterial until the key changes, the cache reloads or the user logs out.
 //
 // Implementation split by concern: soft_token.cpp (lifecycle, PINs, status),
 // soft_token_objects.cpp (object storage, cache, find), soft_token_crypto.cpp (key cache,
@@ -116,6 +116,7 @@ class SoftToken : public TokenBackend {
   Result<void> CommitChange_inlock(Transaction& txn);
   // Stores each object (token objects in one transaction) and caches it.
   Result<std::vector<ObjectId>> StoreAll(std::vector<Object> objects);
+  Result<std::string> NextUniqueId_inlock();
 
   // soft_token_crypto.cpp
   Result<std::shared_ptr<const KeyMaterial>> KeyFor(const Mechanism& mechanism, ObjectId id);
@@ -145,9 +146,14 @@ class SoftToken : public TokenBackend {
   std::unordered_set<ObjectId> corrupt_;
   bool loaded_ = false;
   uint64_t synced_call_ = 0;  // the call (CurrentCallId) that last synced with the store
+  std::optional<SqliteDb::WalStamp> status_stamp_;  // WAL-index header when status_cache_ was read
+  std::optional<TokenStatus> status_cache_;
+  std::optional<SqliteDb::WalStamp> seen_stamp_;  // WAL-index header at the last full check
   int64_t seen_data_version_ = -1;
   int64_t seen_generation_ = -1;
   ObjectId next_session_id_ = 1;
+  std::vector<uint8_t> unique_prefix_;  // CKA_UNIQUE_ID: random per instance, then a count
+  uint64_t unique_count_ = 0;
 
   std::unordered_map<ObjectId, std::shared_ptr<const KeyMaterial>> keys_;
 };

@@ -24,16 +24,25 @@ bool IsKeyClass(CK_OBJECT_CLASS object_class) {
 
 }  // namespace
 
-// Reloads the token's objects when another process committed a change to this token. The
-// cheap check (data_version, per connection) runs on every call; the token row's generation
-// tells whether the change concerned this token. A reload reads every object of the token:
-// simple and correct; loading only changed rows is a later optimisation.
+// Reloads the token's objects when another process committed a change to this token.
+// Three steps, cheapest first. (1) The WAL-index header (SqliteDb::ReadWalStamp): a memory
+// read with no transaction and no file lock; unchanged since the last full check means no
+// connection committed anything, and the cache is current. (2) Otherwise a read transaction
+// with PRAGMA data_version, which tells another connection's commit from our own. (3) Then the
+// token row's generation tells whether that change concerned this token. A reload reads every
+// object of the token: simple and correct; loading only changed rows is a later optimisation.
 Result<void> SoftToken::Sync_inlock() {
   if (detached_ || row_id_ == 0) return Ok();
   // Once per PKCS#11 call: a call sees the store as of its first object access.
   const uint64_t call = CurrentCallId();
   if (call != 0 && loaded_ && call == synced_call_) return Ok();
-  P11_TRY(SyncWithStore_inlock());
+  // Taken before the transaction of the full check, so that check's snapshot is at least as new
+  // as the stamp recorded for it: a commit in between only costs one more full check.
+  std::optional<SqliteDb::WalStamp> stamp = db_->ReadWalStamp();
+  if (!(loaded_ && stamp && stamp == seen_stamp_)) {
+    P11_TRY(SyncWithStore_inlock());
+    seen_stamp_ = loaded_ ? stamp : std::nullopt;
+  }
   synced_call_ = call;
   return Ok();
 }
@@ -77,6 +86,22 @@ void SoftToken::Rebuild_inlock(std::vector<soft::ObjectRow> rows) {
     if (unsealed->withheld) withheld_.insert(row.id);
     token_objects_.Put(row.id, std::make_shared<const Object>(std::move(unsealed->object)));
   }
+}
+
+// A unique ID needs uniqueness, not secrecy, so it costs no DRBG call per object: a random
+// prefix drawn once per instance (64 bits: instances in other processes, or before a restart,
+// pick different ones) followed by this instance's 64-bit count of objects created.
+Result<std::string> SoftToken::NextUniqueId_inlock() {
+  if (unique_prefix_.empty()) {
+    P11_ASSIGN_OR_RETURN(unique_prefix_, soft::RandomBytes(kUniqueIdBytes / 2));
+  }
+  uint8_t id[kUniqueIdBytes];
+  std::copy(unique_prefix_.begin(), unique_prefix_.end(), id);
+  uint64_t count = ++unique_count_;
+  for (size_t i = kUniqueIdBytes; i > kUniqueIdBytes / 2; --i, count >>= 8) {
+    id[i - 1] = static_cast<uint8_t>(count);
+  }
+  return soft::Hex(ByteView(id, kUniqueIdBytes));
 }
 
 // Private objects are reachable only while the user is logged in (PKCS#11 3.1 §4.4).
@@ -126,13 +151,15 @@ Result<std::vector<ObjectId>> SoftToken::StoreAll(std::vector<Object> objects) {
     if (!object.Has(CKA_CLASS)) return Fail(CKR_TEMPLATE_INCOMPLETE, "object class");
     object.SetBool(CKA_PRIVATE, object.IsPrivate());
     object.SetBool(CKA_TOKEN, object.IsTokenObject());
-    // CKA_UNIQUE_ID (PKCS#11 3.0) is the token's to assign, once, at creation.
-    if (!object.Has(CKA_UNIQUE_ID)) {
-      P11_ASSIGN_OR_RETURN(std::vector<uint8_t> unique, soft::RandomBytes(kUniqueIdBytes));
-      object.Set(CKA_UNIQUE_ID, AsBytes(soft::Hex(unique)));
-    }
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  for (Object& object : objects) {
+    // CKA_UNIQUE_ID (PKCS#11 3.0) is the token's to assign, once, at creation.
+    if (!object.Has(CKA_UNIQUE_ID)) {
+      P11_ASSIGN_OR_RETURN(std::string unique, NextUniqueId_inlock());
+      object.Set(CKA_UNIQUE_ID, AsBytes(unique));
+    }
+  }
   std::vector<ObjectId> ids(objects.size());
   bool any_token = std::any_of(objects.begin(), objects.end(),
                                [](const Object& o) { return o.IsTokenObject(); });

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
 #include "common/log.h"
@@ -181,6 +182,36 @@ Result<void> Transaction::Commit() {
   if (!done.ok()) return done;  // the destructor rolls back
   open_ = false;
   return Ok();
+}
+
+// The WAL index (https://sqlite.org/walformat.html, "The WAL-Index Format") starts with two
+// copies of a 48-byte header. A writer stores the second copy, then the first, with a memory
+// barrier between; a reader that finds both equal has a header that is not half-written —
+// the same test SQLite's own readers make (walIndexTryHdr).
+std::optional<SqliteDb::WalStamp> SqliteDb::ReadWalStamp() {
+  constexpr int kWalIndexPageSize = 32768;
+  constexpr size_t kIsInitOffset = 12;
+  std::lock_guard<std::mutex> lock(mutex_);
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+      file == nullptr || file->pMethods == nullptr || file->pMethods->iVersion < 2 ||
+      file->pMethods->xShmMap == nullptr) {
+    return std::nullopt;
+  }
+  // The region the connection maps for its own reads; bExtend = 0 never grows the -shm file.
+  volatile void* region = nullptr;
+  if (file->pMethods->xShmMap(file, 0, kWalIndexPageSize, 0, &region) != SQLITE_OK ||
+      region == nullptr) {
+    return std::nullopt;
+  }
+  const volatile uint8_t* header = static_cast<const volatile uint8_t*>(region);
+  WalStamp first;
+  WalStamp second;
+  for (size_t i = 0; i < first.size(); ++i) first[i] = header[i];
+  std::atomic_thread_fence(std::memory_order_acquire);
+  for (size_t i = 0; i < second.size(); ++i) second[i] = header[second.size() + i];
+  if (first != second || first[kIsInitOffset] == 0) return std::nullopt;
+  return first;
 }
 
 Result<int64_t> Transaction::DataVersion() {

@@ -7,9 +7,11 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -72,6 +74,16 @@ class SqliteDb {
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   const std::string& path() const { return path_; }
+
+  // The header of the WAL index (the -shm file) as the last committing writer published it,
+  // read without a transaction or a file lock. Every commit by any connection changes it (its
+  // change counter, frame count, salts and checksum), so an unchanged stamp means no commit
+  // became visible since it was taken. Read it *before* the transaction whose snapshot it
+  // stands for: a commit that lands in between then only causes one more check. nullopt when
+  // it cannot be read (no WAL index mapped yet, a header being written right now): the caller
+  // then does the full check.
+  using WalStamp = std::array<uint8_t, 48>;
+  std::optional<WalStamp> ReadWalStamp();
 
  private:
   friend class Transaction;

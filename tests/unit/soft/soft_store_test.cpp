@@ -70,6 +70,38 @@ TEST_F(StoreTest, TransactionRollsBackWithoutCommit) {
   EXPECT_EQ(RawInt("SELECT count(*) FROM schema_version WHERE version = 7"), 0);
 }
 
+// The WAL-index header is the cheap "did anyone commit?" check (SoftToken::Sync_inlock):
+// it must stay put across reads and move with every commit, another connection's or our own.
+TEST_F(StoreTest, WalStampMovesWithEveryCommitOnly) {
+  auto db = SqliteDb::Open(config_.store_path, 1000);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(MigrateSchema(**db).ok());
+  auto before = (*db)->ReadWalStamp();
+  ASSERT_TRUE(before.has_value());
+  {
+    auto txn = Transaction::Begin(**db, Transaction::Mode::kRead);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE(txn->DataVersion().ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  EXPECT_EQ((*db)->ReadWalStamp(), before);
+
+  ASSERT_EQ(RawSql("INSERT INTO schema_version (version) VALUES (7)"), SQLITE_OK);
+  auto after_other = (*db)->ReadWalStamp();
+  ASSERT_TRUE(after_other.has_value());
+  EXPECT_NE(after_other, before);
+  {
+    auto txn = Transaction::Begin(**db, Transaction::Mode::kWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE(txn->Exec("DELETE FROM schema_version WHERE version = 7").ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  auto after_own = (*db)->ReadWalStamp();
+  ASSERT_TRUE(after_own.has_value());
+  EXPECT_NE(after_own, after_other);
+  EXPECT_EQ((*db)->ReadWalStamp(), after_own);
+}
+
 TEST_F(StoreTest, NoTokensUntilInitialised) {
   auto store = OpenStore();
   auto tokens = store->Tokens();
