@@ -4,6 +4,7 @@
 #include "mechanisms/eddsa_prefixed.h"
 
 #include <gcrypt.h>
+#include <openssl/crypto.h>
 
 #include <cstring>
 #include <memory>
@@ -19,8 +20,25 @@ struct SexpRelease {
 };
 using Sexp = std::unique_ptr<gcry_sexp, SexpRelease>;
 
-struct GcryFree {
-  void operator()(void* p) const { gcry_free(p); }  // wipes secure memory
+// The private key's bytes in libgcrypt's secure memory, so that the expression built from
+// them is secure too and wiped on release. Wiped here as well: an application that turned
+// libgcrypt's secure memory off gets ordinary memory, which gcry_free does not wipe.
+class SecureSeed {
+ public:
+  explicit SecureSeed(size_t len)
+      : len_(len), bytes_(static_cast<unsigned char*>(gcry_malloc_secure(len))) {}
+  ~SecureSeed() {
+    if (bytes_ == nullptr) return;
+    OPENSSL_cleanse(bytes_, len_);
+    gcry_free(bytes_);
+  }
+  SecureSeed(const SecureSeed&) = delete;
+  SecureSeed& operator=(const SecureSeed&) = delete;
+  unsigned char* data() const { return bytes_; }
+
+ private:
+  size_t len_;
+  unsigned char* bytes_;
 };
 
 // The application may use libgcrypt itself and own its initialisation; gcry_check_version is
@@ -44,9 +62,9 @@ Result<Sexp> PrivateKeySexp(const EVP_PKEY* pkey, const asym::RawCurve& curve) {
   if (EVP_PKEY_get_raw_private_key(pkey, nullptr, &len) != 1 || len != curve.private_bytes) {
     return Fail(CKR_KEY_TYPE_INCONSISTENT, "EdDSA private key");
   }
-  std::unique_ptr<void, GcryFree> seed(gcry_malloc_secure(len));
-  if (!seed) return Fail(CKR_HOST_MEMORY, "secure memory");
-  auto* bytes = static_cast<unsigned char*>(seed.get());
+  SecureSeed seed(len);
+  unsigned char* bytes = seed.data();
+  if (bytes == nullptr) return Fail(CKR_HOST_MEMORY, "secure memory");
   if (EVP_PKEY_get_raw_private_key(pkey, bytes, &len) != 1) {
     return ossl::ToError(CKR_FUNCTION_FAILED, "EdDSA private key");
   }
