@@ -9,8 +9,6 @@ namespace {
 constexpr size_t kAesBlock = 16;
 constexpr size_t kMinGcmTag = 4;
 
-bool IsAesType(wire::KeyType type) { return IsAes(type); }
-
 Status CheckParams(const wire::CipherReq& request) {
   switch (request.alg) {
     case wire::CipherAlg::kAesGcm:
@@ -52,7 +50,7 @@ Status RunCipher(Context& ctx, const wire::CipherReq& request, bool encrypt,
   HSM_TRY(CheckLength(request, encrypt));
   ObjectSlot& slot = ctx.scratch.object;
   uint32_t usage = encrypt ? wire::kFlagEncrypt : wire::kFlagDecrypt;
-  HSM_TRY(LoadKey(ctx, request.key, wire::ObjectKind::kSecretKey, IsAesType, usage, slot));
+  HSM_TRY(LoadKey(ctx, request.key, wire::ObjectKind::kSecretKey, IsAes, usage, slot));
   HSM_TRY(ctx.objects.OpenSecret(slot.view(), ctx.scratch.key));
 
   CipherParams params;

@@ -3,6 +3,18 @@
 
 namespace hsm {
 
+Status CreateSecretKey(Context& ctx, wire::KeyType type, uint32_t flags, size_t length,
+                       std::span<const uint8_t> attrs, const KeyBlob& secret, wire::KeyId* id) {
+  NewObject object;
+  object.kind = wire::ObjectKind::kSecretKey;
+  object.type = type;
+  object.flags = flags;
+  object.secret_length = static_cast<uint16_t>(length);
+  object.attrs = attrs;
+  object.secret = &secret;
+  return ctx.objects.Create(object, id);
+}
+
 Status CheckCreate(const Context& ctx, wire::ObjectKind kind, uint32_t flags) {
   if (!KnownFlags(flags)) return Status::kParamInvalid;
   bool needs_user = kind != wire::ObjectKind::kData || (flags & wire::kFlagPrivate) != 0;

@@ -6,9 +6,6 @@
 namespace hsm {
 namespace {
 
-bool IsEcType(wire::KeyType type) { return IsEc(type); }
-bool IsSymmetricType(wire::KeyType type) { return IsSymmetric(type); }
-
 // The derived key's length: an AES key's own (0 or that length requested), a generic secret
 // 1..the curve size.
 Status DerivedLength(wire::KeyType type, size_t requested, size_t curve, size_t* length) {
@@ -27,11 +24,10 @@ Status DerivedLength(wire::KeyType type, size_t requested, size_t curve, size_t*
 
 Status Handle(Context& ctx, OpTag<wire::Op::kDerive>, const wire::DeriveReq& request,
               wire::KeyRsp& response) {
-  HSM_TRY(CheckRequestedType(request.type, IsSymmetricType));
+  HSM_TRY(CheckRequestedType(request.type, IsSymmetric));
   HSM_TRY(CheckCreate(ctx, wire::ObjectKind::kSecretKey, request.flags));
   ObjectSlot& slot = ctx.scratch.object;
-  HSM_TRY(
-      LoadKey(ctx, request.key, wire::ObjectKind::kPrivateKey, IsEcType, wire::kFlagDerive, slot));
+  HSM_TRY(LoadKey(ctx, request.key, wire::ObjectKind::kPrivateKey, IsEc, wire::kFlagDerive, slot));
   const ObjectView& key = slot.view();
   size_t length = 0;
   HSM_TRY(DerivedLength(request.type, request.length, CurveSize(key.type), &length));
@@ -45,14 +41,8 @@ Status Handle(Context& ctx, OpTag<wire::Op::kDerive>, const wire::DeriveReq& req
   if (shared.size() < length) return Status::kInternal;
   HSM_TRY(
       ctx.crypto.ImportSecret(request.type, shared.span().first(length), ctx.scratch.other_key));
-  NewObject object;
-  object.kind = wire::ObjectKind::kSecretKey;
-  object.type = request.type;
-  object.flags = request.flags;
-  object.secret_length = static_cast<uint16_t>(length);
-  object.attrs = request.attrs.span();
-  object.secret = &ctx.scratch.other_key;
-  return ctx.objects.Create(object, &response.key);
+  return CreateSecretKey(ctx, request.type, request.flags, length, request.attrs.span(),
+                         ctx.scratch.other_key, &response.key);
 }
 
 }  // namespace hsm

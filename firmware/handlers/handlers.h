@@ -31,6 +31,11 @@ Status FinishTokenWipe(Context& ctx);
 // a key, or any private object, while the user is not logged in: kNotLoggedIn.
 Status CheckCreate(const Context& ctx, wire::ObjectKind kind, uint32_t flags);
 
+// Stores a new secret key of `type` and `length` bytes whose value is `secret` (sealed by the
+// object store), with the caller's `flags` and host attributes; its id goes to `id`.
+Status CreateSecretKey(Context& ctx, wire::KeyType type, uint32_t flags, size_t length,
+                       std::span<const uint8_t> attrs, const KeyBlob& secret, wire::KeyId* id);
+
 // Loads key `id` into `slot` for an operation: it must be visible, of `kind`, of a type
 // `type_ok` accepts (kKeyTypeInconsistent otherwise) and carry `usage`
 // (kKeyFunctionNotPermitted otherwise).

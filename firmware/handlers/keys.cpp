@@ -6,10 +6,6 @@
 namespace hsm {
 namespace {
 
-bool IsSymmetricType(wire::KeyType type) { return IsSymmetric(type); }
-bool IsAsymmetricType(wire::KeyType type) { return IsAsymmetric(type); }
-bool IsAesType(wire::KeyType type) { return IsAes(type); }
-
 // The byte length of a new secret key of `type`; kKeySizeRange for a generic secret outside
 // 1..64 bytes.
 Status SecretKeyLength(wire::KeyType type, size_t requested, size_t* length) {
@@ -25,7 +21,7 @@ Status SecretKeyLength(wire::KeyType type, size_t requested, size_t* length) {
 // Unwraps `wrapped` under AES key `kek_id` (kFlagUnwrap) into scratch.material.
 Status Unwrap(Context& ctx, wire::KeyId kek_id, std::span<const uint8_t> wrapped) {
   ObjectSlot& kek = ctx.scratch.other_object;
-  HSM_TRY(LoadKey(ctx, kek_id, wire::ObjectKind::kSecretKey, IsAesType, wire::kFlagUnwrap, kek));
+  HSM_TRY(LoadKey(ctx, kek_id, wire::ObjectKind::kSecretKey, IsAes, wire::kFlagUnwrap, kek));
   HSM_TRY(ctx.objects.OpenSecret(kek.view(), ctx.scratch.other_key));
   size_t n = 0;
   Status s = ctx.crypto.UnwrapKwp(ctx.scratch.other_key, wrapped,
@@ -63,24 +59,18 @@ Status ParseMaterial(Context& ctx, wire::ObjectKind kind, wire::KeyType type,
 
 Status Handle(Context& ctx, OpTag<wire::Op::kGenerateKey>, const wire::GenerateKeyReq& request,
               wire::KeyRsp& response) {
-  HSM_TRY(CheckRequestedType(request.type, IsSymmetricType));
+  HSM_TRY(CheckRequestedType(request.type, IsSymmetric));
   HSM_TRY(CheckCreate(ctx, wire::ObjectKind::kSecretKey, request.flags));
   size_t length = 0;
   HSM_TRY(SecretKeyLength(request.type, request.length, &length));
   HSM_TRY(ctx.crypto.GenerateKey(request.type, length, ctx.scratch.key, ctx.scratch.public_value));
-  NewObject object;
-  object.kind = wire::ObjectKind::kSecretKey;
-  object.type = request.type;
-  object.flags = request.flags;
-  object.secret_length = static_cast<uint16_t>(length);
-  object.attrs = request.attrs.span();
-  object.secret = &ctx.scratch.key;
-  return ctx.objects.Create(object, &response.key);
+  return CreateSecretKey(ctx, request.type, request.flags, length, request.attrs.span(),
+                         ctx.scratch.key, &response.key);
 }
 
 Status Handle(Context& ctx, OpTag<wire::Op::kGenerateKeyPair>,
               const wire::GenerateKeyPairReq& request, wire::KeyPairRsp& response) {
-  HSM_TRY(CheckRequestedType(request.type, IsAsymmetricType));
+  HSM_TRY(CheckRequestedType(request.type, IsAsymmetric));
   HSM_TRY(CheckCreate(ctx, wire::ObjectKind::kPublicKey, request.public_flags));
   HSM_TRY(CheckCreate(ctx, wire::ObjectKind::kPrivateKey, request.private_flags));
   Scratch& scratch = ctx.scratch;

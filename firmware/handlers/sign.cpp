@@ -6,8 +6,6 @@
 namespace hsm {
 namespace {
 
-bool IsEcType(wire::KeyType type) { return IsEc(type); }
-bool IsRsaType(wire::KeyType type) { return IsRsa(type); }
 bool IsGenericSecret(wire::KeyType type) { return type == wire::KeyType::kGenericSecret; }
 
 // PKCS#1 v1.5 type 1 padding needs at least 11 bytes of the 256-byte block.
@@ -23,11 +21,11 @@ struct AlgRule {
 Status RuleFor(wire::SignAlg alg, AlgRule* rule) {
   switch (alg) {
     case wire::SignAlg::kEcdsa:
-      *rule = {wire::ObjectKind::kPrivateKey, wire::ObjectKind::kPublicKey, IsEcType};
+      *rule = {wire::ObjectKind::kPrivateKey, wire::ObjectKind::kPublicKey, IsEc};
       return Status::kOk;
     case wire::SignAlg::kRsaPkcs1:
     case wire::SignAlg::kRsaPss:
-      *rule = {wire::ObjectKind::kPrivateKey, wire::ObjectKind::kPublicKey, IsRsaType};
+      *rule = {wire::ObjectKind::kPrivateKey, wire::ObjectKind::kPublicKey, IsRsa};
       return Status::kOk;
     case wire::SignAlg::kHmacSha256:
       *rule = {wire::ObjectKind::kSecretKey, wire::ObjectKind::kSecretKey, IsGenericSecret};

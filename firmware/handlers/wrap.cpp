@@ -4,17 +4,11 @@
 #include "handlers/handlers.h"
 
 namespace hsm {
-namespace {
-
-bool IsAesType(wire::KeyType type) { return IsAes(type); }
-
-}  // namespace
-
 Status Handle(Context& ctx, OpTag<wire::Op::kWrapKey>, const wire::WrapReq& request,
               wire::WrappedRsp& response) {
   Scratch& scratch = ctx.scratch;
-  HSM_TRY(LoadKey(ctx, request.wrapping_key, wire::ObjectKind::kSecretKey, IsAesType,
-                  wire::kFlagWrap, scratch.other_object));
+  HSM_TRY(LoadKey(ctx, request.wrapping_key, wire::ObjectKind::kSecretKey, IsAes, wire::kFlagWrap,
+                  scratch.other_object));
   HSM_TRY(ctx.objects.Load(request.key, ctx.user_in(), scratch.object));
   const ObjectView& key = scratch.object.view();
   if (key.kind != wire::ObjectKind::kPrivateKey && key.kind != wire::ObjectKind::kSecretKey) {
