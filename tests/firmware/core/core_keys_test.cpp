@@ -28,7 +28,7 @@ TEST(CoreKeys, EcdsaSignaturesVerifyWithOpensslAndOnTheDevice) {
     Bytes point;
     auto [pk, sk] =
         dev.GenerateKeyPair(type, kTok | wire::kFlagVerify, kPriv | wire::kFlagSign, &point);
-    Pkey pub = EcPublicFromPoint(curve, point);
+    Pkey pub = EcPublicFromPoint(type, point);
     ASSERT_TRUE(pub) << curve;
     Bytes digest = Sha(md, ToBytes("firmware image"));
     Bytes sig = dev.Sign(sk, wire::SignAlg::kEcdsa, digest);
@@ -56,8 +56,8 @@ TEST(CoreKeys, EcdsaSignaturesVerifyWithOpensslAndOnTheDevice) {
 TEST(CoreKeys, ImportedEcKeySignsAndItsScalarIsNeverExposed) {
   Device dev;
   dev.SetUpUser();
-  Pkey ref = GenerateOpensslEc("P-256");
-  Bytes pkcs8 = Pkcs8Der(ref.get());
+  Pkey ref = OsslEcKey(wire::KeyType::kEcP256);
+  Bytes pkcs8 = Pkcs8Of(ref.get());
   wire::KeyId sk = dev.Import(wire::ObjectKind::kPrivateKey, wire::KeyType::kEcP256,
                               kPriv | wire::kFlagSign, pkcs8);
   Bytes digest = Sha(EVP_sha256(), ToBytes("hello"));
@@ -74,16 +74,16 @@ TEST(CoreKeys, ImportedEcKeySignsAndItsScalarIsNeverExposed) {
   EXPECT_EQ(dev.Call<wire::Op::kImportKey>(bad).status, Status::kParamInvalid);
   bad.kind = wire::ObjectKind::kData;
   EXPECT_EQ(dev.Call<wire::Op::kImportKey>(bad).status, Status::kParamInvalid);
-  ExpectNowhere(dev, EcPrivateScalar(ref.get(), 32), "the EC private scalar");
+  ExpectNowhere(dev, EcScalarOf(ref.get(), 32), "the EC private scalar");
   ExpectNowhere(dev, pkcs8, "the PKCS#8 encoding");
 }
 
 TEST(CoreKeys, RsaImportAndGenerateSignPkcs1AndPss) {
   Device dev;
   dev.SetUpUser();
-  Pkey ref = GenerateOpensslRsa();
+  Pkey ref = OsslRsaKey(2048);
   wire::KeyId imported = dev.Import(wire::ObjectKind::kPrivateKey, wire::KeyType::kRsa2048,
-                                    kPriv | wire::kFlagSign, Pkcs8Der(ref.get()));
+                                    kPriv | wire::kFlagSign, Pkcs8Of(ref.get()));
   Bytes digest = Sha(EVP_sha256(), ToBytes("release 1.0"));
   Bytes sig = dev.Sign(imported, wire::SignAlg::kRsaPkcs1, DigestInfoSha256(digest));
   EXPECT_EQ(sig.size(), 256u);
@@ -94,7 +94,7 @@ TEST(CoreKeys, RsaImportAndGenerateSignPkcs1AndPss) {
   Bytes der;
   auto [pk, sk] = dev.GenerateKeyPair(wire::KeyType::kRsa2048, kTok | wire::kFlagVerify,
                                       kPriv | wire::kFlagSign, &der);
-  Pkey pub = RsaPublicFromPkcs1(der);
+  Pkey pub = RsaFromPublicDer(der);
   ASSERT_TRUE(pub);
   sig = dev.Sign(sk, wire::SignAlg::kRsaPkcs1, DigestInfoSha256(digest));
   EXPECT_TRUE(VerifyRsa(pub.get(), EVP_sha256(), digest, sig, false, 0));
@@ -288,7 +288,7 @@ TEST(CoreKeys, WrapOnlyExtractableKeysAndImportWrapped) {
   const unsigned char* p = pkcs8.data();
   Pkey extracted(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(pkcs8.size())));
   ASSERT_TRUE(extracted);
-  EXPECT_EQ(EcPublicPoint(extracted.get()), point);
+  EXPECT_EQ(EcPointOf(extracted.get()), point);
 
   // Back in under the wrapping key: a working signing key.
   wire::KeyId back = dev.Import(wire::ObjectKind::kPrivateKey, wire::KeyType::kEcP256,
@@ -305,7 +305,7 @@ TEST(CoreKeys, WrapOnlyExtractableKeysAndImportWrapped) {
   imp.material = Span(garbage);
   imp.unwrapping_key = wrapper;
   EXPECT_EQ(dev.Call<wire::Op::kImportKey>(imp).status, Status::kEncryptedDataInvalid);
-  ExpectNowhere(dev, EcPrivateScalar(extracted.get(), 32), "the wrapped key's scalar");
+  ExpectNowhere(dev, EcScalarOf(extracted.get(), 32), "the wrapped key's scalar");
   ExpectNowhere(dev, kek, "the wrapping key");
 }
 
@@ -318,8 +318,8 @@ TEST(CoreKeys, EcdhDerivesTheSharedSecretIntoANewKey) {
   Bytes point;
   auto [pk, sk] =
       dev.GenerateKeyPair(wire::KeyType::kEcP256, kTok, kPriv | wire::kFlagDerive, &point);
-  Pkey peer = GenerateOpensslEc("P-256");
-  Bytes peer_point = EcPublicPoint(peer.get());
+  Pkey peer = OsslEcKey(wire::KeyType::kEcP256);
+  Bytes peer_point = EcPointOf(peer.get());
   wire::DeriveReq req;
   req.key = sk;
   req.peer_point = Span(peer_point);
@@ -333,8 +333,8 @@ TEST(CoreKeys, EcdhDerivesTheSharedSecretIntoANewKey) {
   wrap.key = derived.rsp.key;
   auto wrapped = dev.Call<wire::Op::kWrapKey>(wrap);
   ASSERT_TRUE(wrapped.ok());
-  Pkey mine = EcPublicFromPoint("P-256", point);
-  Bytes expected = EcdhOpenssl(peer.get(), mine.get());
+  Pkey mine = EcPublicFromPoint(wire::KeyType::kEcP256, point);
+  Bytes expected = OsslDerive(peer.get(), mine.get());
   expected.resize(24);
   EXPECT_EQ(UnwrapKwpOpenssl(kek, wrapped.rsp.wrapped.span()), expected);
 
@@ -358,19 +358,19 @@ TEST(CoreKeys, EcdhDerivesTheSharedSecretIntoANewKey) {
   req.type = wire::KeyType::kGenericSecret;
   req.key = no_derive;
   EXPECT_EQ(dev.Call<wire::Op::kDerive>(req).status, Status::kKeyFunctionNotPermitted);
-  Bytes shared = EcdhOpenssl(peer.get(), mine.get());
+  Bytes shared = OsslDerive(peer.get(), mine.get());
   ExpectNowhere(dev, Bytes(shared.begin(), shared.begin() + 24), "the ECDH secret");
 }
 
 TEST(CoreKeys, PublicKeyImportVerifies) {
   Device dev;
   dev.SetUpUser();
-  Pkey ref = GenerateOpensslEc("P-384");
-  Bytes point = EcPublicPoint(ref.get());
+  Pkey ref = OsslEcKey(wire::KeyType::kEcP384);
+  Bytes point = EcPointOf(ref.get());
   wire::KeyId pk = dev.Import(wire::ObjectKind::kPublicKey, wire::KeyType::kEcP384,
                               kTok | wire::kFlagVerify, point);
   wire::KeyId sk = dev.Import(wire::ObjectKind::kPrivateKey, wire::KeyType::kEcP384,
-                              kPriv | wire::kFlagSign, Pkcs8Der(ref.get()));
+                              kPriv | wire::kFlagSign, Pkcs8Of(ref.get()));
   Bytes digest = Sha(EVP_sha384(), ToBytes("x"));
   Bytes sig = dev.Sign(sk, wire::SignAlg::kEcdsa, digest);
   wire::VerifyReq v;

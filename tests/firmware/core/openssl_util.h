@@ -18,82 +18,29 @@
 #include <span>
 #include <vector>
 
+#include "workers/ossl_helpers.h"
+
 namespace arca_test {
 
 using Bytes = std::vector<uint8_t>;
 
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
+// Keys, PKCS#8, EC points and scalars, RSA public keys and ECDH come from the worker tests'
+// helpers (workers/ossl_helpers.h); this header adds what the core tests need on top.
+using hsm_test::EcPointOf;
+using hsm_test::EcPublicFromPoint;
+using hsm_test::EcScalarOf;
+using hsm_test::OsslDerive;
+using hsm_test::OsslEcKey;
+using hsm_test::OsslRsaKey;
+using hsm_test::Pkcs8Of;
+using hsm_test::Pkey;
+using hsm_test::PkeyCtx;
+using hsm_test::RsaFromPublicDer;
+
 struct CipherCtxDeleter {
   void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); }
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
-
-inline Pkey GenerateOpensslEc(const char* curve) { return Pkey(EVP_EC_gen(curve)); }
-
-inline Pkey GenerateOpensslRsa() { return Pkey(EVP_RSA_gen(2048)); }
-
-inline Bytes Pkcs8Der(EVP_PKEY* key) {
-  OSSL_ENCODER_CTX* ctx =
-      OSSL_ENCODER_CTX_new_for_pkey(key, EVP_PKEY_KEYPAIR, "DER", "PrivateKeyInfo", nullptr);
-  unsigned char* data = nullptr;
-  size_t len = 0;
-  Bytes out;
-  if (ctx != nullptr && OSSL_ENCODER_to_data(ctx, &data, &len) == 1) {
-    out.assign(data, data + len);
-  }
-  OPENSSL_free(data);
-  OSSL_ENCODER_CTX_free(ctx);
-  return out;
-}
-
-inline Bytes EcPrivateScalar(EVP_PKEY* key, size_t size) {
-  BIGNUM* d = nullptr;
-  Bytes out(size);
-  if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1 ||
-      BN_bn2binpad(d, out.data(), static_cast<int>(size)) < 0) {
-    out.clear();
-  }
-  BN_clear_free(d);
-  return out;
-}
-
-inline Bytes EcPublicPoint(EVP_PKEY* key) {
-  Bytes out(200);
-  size_t len = 0;
-  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, out.data(), out.size(), &len) !=
-      1) {
-    return {};
-  }
-  out.resize(len);
-  return out;
-}
-
-inline Pkey EcPublicFromPoint(const char* curve, std::span<const uint8_t> point) {
-  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
-  OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0);
-  OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
-  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
-  EVP_PKEY* key = nullptr;
-  PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  if (EVP_PKEY_fromdata_init(ctx.get()) == 1) {
-    EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params);
-  }
-  OSSL_PARAM_free(params);
-  OSSL_PARAM_BLD_free(bld);
-  return Pkey(key);
-}
-
-inline Pkey RsaPublicFromPkcs1(std::span<const uint8_t> der) {
-  const unsigned char* p = der.data();
-  return Pkey(d2i_PublicKey(EVP_PKEY_RSA, nullptr, &p, static_cast<long>(der.size())));
-}
 
 inline Bytes Sha(const EVP_MD* md, std::span<const uint8_t> data) {
   Bytes out(EVP_MAX_MD_SIZE);
