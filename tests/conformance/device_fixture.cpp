@@ -96,11 +96,7 @@ void BackendFixture::SetUpBackend(Backend backend) {
     slot_ = InitToken(kTokenLabel);
     ASSERT_NE(slot_, CK_UNAVAILABLE_INFORMATION);
   }
-  CK_SESSION_HANDLE s = OpenRw();
-  ASSERT_CKR_OK(LoginSo(s));
-  ASSERT_CKR_OK(f_->C_InitPIN(s, Utf8(kUserPin), kUserPin.size()));
-  ASSERT_CKR_OK(f_->C_Logout(s));
-  ASSERT_CKR_OK(f_->C_CloseSession(s));
+  InitUserPin();
 }
 
 void BackendFixture::TearDown() {

@@ -327,6 +327,10 @@ void TokenTest::SetUp() {
   if (HasFatalFailure()) return;
   slot_ = InitToken(kTokenLabel);
   ASSERT_NE(slot_, CK_UNAVAILABLE_INFORMATION);
+  InitUserPin();
+}
+
+void TokenTest::InitUserPin() {
   CK_SESSION_HANDLE s = OpenRw();
   ASSERT_CKR_OK(LoginSo(s));
   ASSERT_CKR_OK(f_->C_InitPIN(s, Utf8(kUserPin), kUserPin.size()));

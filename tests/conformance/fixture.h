@@ -141,6 +141,8 @@ class TokenTest : public InitializedTest {
     return f_->C_Login(s, CKU_USER, Utf8(kUserPin), kUserPin.size());
   }
   CK_RV LoginSo(CK_SESSION_HANDLE s) { return f_->C_Login(s, CKU_SO, Utf8(kSoPin), kSoPin.size()); }
+  // The SO sets the user PIN on the freshly initialised token in `slot_`.
+  void InitUserPin();
 
   // Object helpers (assert success; return CK_INVALID_HANDLE on failure).
   CK_OBJECT_HANDLE Create(CK_SESSION_HANDLE s, Template& t);

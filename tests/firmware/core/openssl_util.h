@@ -122,19 +122,6 @@ inline Bytes WrapKwpOpenssl(std::span<const uint8_t> kek, std::span<const uint8_
   return out;
 }
 
-inline Bytes EcdhOpenssl(EVP_PKEY* mine, EVP_PKEY* peer) {
-  PkeyCtx ctx(EVP_PKEY_CTX_new(mine, nullptr));
-  size_t len = 0;
-  if (EVP_PKEY_derive_init(ctx.get()) != 1 || EVP_PKEY_derive_set_peer(ctx.get(), peer) != 1 ||
-      EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1) {
-    return {};
-  }
-  Bytes out(len);
-  if (EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1) return {};
-  out.resize(len);
-  return out;
-}
-
 inline Bytes HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data) {
   Bytes out(32);
   unsigned int len = 0;
