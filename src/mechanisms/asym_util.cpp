@@ -7,6 +7,8 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 
 #include "mechanisms/ossl/error.h"
 
@@ -208,8 +210,54 @@ std::optional<ByteView> ParseDerOctetString(ByteView der) {
   return ParseDerWhole(der, kDerOctetString);
 }
 
+// The DER that comes before an uncompressed point in each listed curve's SubjectPublicKeyInfo
+// (the SEQUENCEs, both OIDs and the BIT STRING header), taken once from SpkiFromParts's output
+// for a placeholder point of the right length: every key generated on that curve shares it, so
+// a new key's SubjectPublicKeyInfo is this prefix and its point.
+class EcSpkiPrefixes {
+ public:
+  EcSpkiPrefixes() {
+    for (size_t i = 0; i < std::size(kCurves); ++i) {
+      const Curve& curve = kCurves[i];
+      ZBytes placeholder(UncompressedPointBytes(curve), 0x04);
+      Result<ZBytes> spki = SpkiFromParts(NID_X9_62_id_ecPublicKey, OBJ_sn2nid(curve.group_name),
+                                          ByteView(placeholder));
+      // Left empty (the slow path) if OpenSSL would not encode it or did not end with the point.
+      if (!spki.ok() || spki->size() <= placeholder.size() ||
+          !std::equal(placeholder.begin(), placeholder.end(),
+                      spki->end() - static_cast<std::ptrdiff_t>(placeholder.size()))) {
+        continue;
+      }
+      prefixes_[i].assign(spki->begin(), spki->end() - placeholder.size());
+    }
+  }
+
+  // Empty when `point` is not an uncompressed point of `curve`.
+  ByteView For(const Curve& curve, ByteView point) const {
+    if (point.size() != UncompressedPointBytes(curve) || point[0] != 0x04) return ByteView();
+    for (size_t i = 0; i < std::size(kCurves); ++i) {
+      if (&kCurves[i] == &curve) return ByteView(prefixes_[i]);
+    }
+    return ByteView();  // a Curve that is not one of the table's rows
+  }
+
+ private:
+  static size_t UncompressedPointBytes(const Curve& curve) { return 1 + 2 * curve.field_bytes; }
+
+  std::array<ZBytes, std::size(kCurves)> prefixes_;
+};
+
 Result<ZBytes> EcPublicKeyInfo(const Curve& curve, ByteView point) {
-  return SpkiFromParts(NID_X9_62_id_ecPublicKey, OBJ_sn2nid(curve.group_name), point);
+  static const EcSpkiPrefixes prefixes;
+  ByteView prefix = prefixes.For(curve, point);
+  if (prefix.empty()) {
+    return SpkiFromParts(NID_X9_62_id_ecPublicKey, OBJ_sn2nid(curve.group_name), point);
+  }
+  ZBytes out;
+  out.reserve(prefix.size() + point.size());
+  out.insert(out.end(), prefix.begin(), prefix.end());
+  out.insert(out.end(), point.begin(), point.end());
+  return out;
 }
 
 // EC keys of the listed curves and RFC 8410 keys are put together from their parts

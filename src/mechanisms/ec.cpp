@@ -4,6 +4,8 @@
 #include <openssl/core_names.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +51,7 @@ constexpr EcRow kEcRows[] = {
 
 // Largest encoded point: P-521 uncompressed, 1 + 2 × 66 bytes.
 constexpr size_t kMaxPointBytes = 133;
+constexpr size_t kMaxScalarBytes = 66;  // P-521
 
 // Ready key generation contexts, a free list per curve. A context keeps the EC_GROUP it built
 // from the curve name at its first generation (about a third of generating a P-256 key), so a
@@ -150,18 +153,32 @@ Result<void> EcMechanism::GenerateKeyPair(ByteView param, Object& pub, Object& p
   keygen_.Give(*curve, std::move(ctx));
   ossl::UniquePtr<EVP_PKEY> pkey(raw);
 
+  // Both values in one request: the provider converts the point to affine form once, which is
+  // the dearest part of reading a fresh key back.
   uint8_t point[kMaxPointBytes];
-  size_t point_len = 0;
-  ossl::UniquePtr<BIGNUM> scalar = asym::GetBnParam(pkey.get(), OSSL_PKEY_PARAM_PRIV_KEY);
-  if (!scalar || EVP_PKEY_get_octet_string_param(pkey.get(), OSSL_PKEY_PARAM_PUB_KEY, point,
-                                                 sizeof point, &point_len) != 1) {
+  std::span<uint8_t> scalar = priv.MutableValue(CKA_VALUE, curve->order_bytes);
+  std::array<uint8_t, kMaxScalarBytes> native{};  // the scalar in the host's byte order
+  OSSL_PARAM values[] = {
+      OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, native.data(), scalar.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point),
+      OSSL_PARAM_construct_end()};
+  const bool read = EVP_PKEY_get_params(pkey.get(), values) == 1 &&
+                    OSSL_PARAM_modified(&values[0]) && OSSL_PARAM_modified(&values[1]) &&
+                    values[0].return_size == scalar.size();
+  std::copy_n(native.begin(), scalar.size(), scalar.begin());
+  OPENSSL_cleanse(native.data(), native.size());
+  if (!read) {
+    priv.Erase(CKA_VALUE);
     return ossl::ToError(CKR_FUNCTION_FAILED, "EC key values");
   }
-  P11_ASSIGN_OR_RETURN(ZBytes info, asym::EcPublicKeyInfo(*curve, ByteView(point, point_len)));
-  ZBytes ec_point = asym::DerOctetString(ByteView(point, point_len));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::reverse(scalar.begin(), scalar.end());  // CKA_VALUE is big-endian
+  }
+  const ByteView encoded(point, values[1].return_size);
+  P11_ASSIGN_OR_RETURN(ZBytes info, asym::EcPublicKeyInfo(*curve, encoded));
+  ZBytes ec_point = asym::DerOctetString(encoded);
 
   priv.Set(CKA_EC_PARAMS, params);
-  priv.Set(CKA_VALUE, asym::BnToBytes(scalar.get(), curve->order_bytes));
   priv.Set(CKA_EC_POINT, ByteView(ec_point));
   priv.Set(CKA_PUBLIC_KEY_INFO, ByteView(info));
   pub.Set(CKA_EC_POINT, std::move(ec_point));

@@ -210,8 +210,8 @@ Result<void> CheckKeyValues(EVP_PKEY* pkey, bool is_private, bool full_check_pos
 // Adds a derived attribute, or checks the caller's value agrees with it. An empty
 // CKA_PUBLIC_KEY_INFO is the specification's default ("empty") and is filled in.
 Result<void> AddOrCheck(Object& key, CK_ATTRIBUTE_TYPE type, ByteView derived) {
-  const AttrValue* given = key.Get(type);
-  if (given == nullptr || (given->empty() && type == CKA_PUBLIC_KEY_INFO)) {
+  const std::optional<ByteView> given = key.Get(type);
+  if (!given || (given->empty() && type == CKA_PUBLIC_KEY_INFO)) {
     key.Set(type, derived);
     return Ok();
   }

@@ -1,21 +1,30 @@
 #include "mechanisms/registry.h"
 
+#include <algorithm>
+
 namespace p11 {
 
 void Registry::Add(std::unique_ptr<Mechanism> mechanism) {
-  CK_MECHANISM_TYPE type = mechanism->type();
-  mechanisms_[type] = std::move(mechanism);
+  const CK_MECHANISM_TYPE type = mechanism->type();
+  auto at = std::lower_bound(mechanisms_.begin(), mechanisms_.end(), type,
+                             [](const Entry& e, CK_MECHANISM_TYPE t) { return e.type < t; });
+  if (at != mechanisms_.end() && at->type == type) {
+    at->mechanism = std::move(mechanism);  // a later registration replaces an earlier one
+    return;
+  }
+  mechanisms_.insert(at, Entry{type, std::move(mechanism)});
 }
 
 const Mechanism* Registry::Find(CK_MECHANISM_TYPE type) const {
-  auto it = mechanisms_.find(type);
-  return it == mechanisms_.end() ? nullptr : it->second.get();
+  auto at = std::lower_bound(mechanisms_.begin(), mechanisms_.end(), type,
+                             [](const Entry& e, CK_MECHANISM_TYPE t) { return e.type < t; });
+  return at != mechanisms_.end() && at->type == type ? at->mechanism.get() : nullptr;
 }
 
 std::vector<CK_MECHANISM_TYPE> Registry::Types() const {
   std::vector<CK_MECHANISM_TYPE> types;
   types.reserve(mechanisms_.size());
-  for (const auto& [type, mechanism] : mechanisms_) types.push_back(type);
+  for (const Entry& entry : mechanisms_) types.push_back(entry.type);
   return types;
 }
 

@@ -43,11 +43,11 @@ inline Result<CK_ULONG> ValueLenForGenerate(const Object& key, CK_KEY_TYPE gener
 // Fills CKA_VALUE with `len` bytes from the private DRBG (key material must not share a stream
 // with public randomness such as IVs).
 inline Result<void> FillRandomValue(Object& key, CK_ULONG len) {
-  ZBytes value(len);
+  std::span<uint8_t> value = key.MutableValue(CKA_VALUE, len);
   if (RAND_priv_bytes(value.data(), static_cast<int>(len)) != 1) {
+    key.Erase(CKA_VALUE);
     return ossl::ToError(CKR_FUNCTION_FAILED, "RAND_priv_bytes");
   }
-  key.Set(CKA_VALUE, std::move(value));
   return Ok();
 }
 

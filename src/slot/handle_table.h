@@ -2,7 +2,8 @@
 // module, the same handle every time the object is found, unique across slots.
 #pragma once
 
-#include <map>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <shared_mutex>
 #include <unordered_map>
@@ -25,7 +26,12 @@ class HandleTable {
  private:
   mutable std::shared_mutex mu_;
   std::unordered_map<CK_OBJECT_HANDLE, ObjectRef> by_handle_;
-  std::map<std::pair<CK_SLOT_ID, ObjectId>, CK_OBJECT_HANDLE> by_ref_;
+  struct RefHash {
+    size_t operator()(const std::pair<CK_SLOT_ID, ObjectId>& ref) const {
+      return std::hash<uint64_t>()(ref.second) ^ (std::hash<uint64_t>()(ref.first) << 1);
+    }
+  };
+  std::unordered_map<std::pair<CK_SLOT_ID, ObjectId>, CK_OBJECT_HANDLE, RefHash> by_ref_;
   CK_OBJECT_HANDLE next_ = 1;
 };
 

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "token/attribute_table.h"
 #include "token/nested_template.h"
@@ -80,6 +83,20 @@ Result<AttrValue> StoredForm(const AttrRule& rule, ByteView value) {
   return AttrValue(value.begin(), value.end());
 }
 
+// Sets the stored form of a checked value on `obj`: StoredForm without the intermediate copy,
+// for the common shapes a new object's template carries.
+Result<void> SetStoredForm(const AttrRule& rule, const TemplateAttr& attr, Object& obj) {
+  if (rule.kind == Kind::kBool) {
+    obj.SetBool(attr.type, ValueIsTrue(attr.value));
+  } else if (rule.kind == Kind::kAttrArray) {
+    P11_ASSIGN_OR_RETURN(AttrValue stored, internal::EncodeNested(attr.value));
+    obj.Set(attr.type, stored);
+  } else {
+    obj.Set(attr.type, attr.value);
+  }
+  return Ok();
+}
+
 Result<const AttrRule*> CheckedRule(const Schema& schema, const TemplateAttr& attr) {
   const AttrRule* rule = schema.Find(attr.type);
   if (rule == nullptr) return Fail(CKR_ATTRIBUTE_TYPE_INVALID, "attribute for class");
@@ -120,22 +137,45 @@ void FillDefault(const AttrRule& rule, CK_OBJECT_CLASS object_class, Object& obj
   }
 }
 
-// Required attributes present (footnotes 1 and 3), then defaults for the rest.
-Result<void> CompleteNew(const Schema& schema, Origin origin, CK_OBJECT_CLASS object_class,
-                         Object& obj) {
+// Footnotes 1 and 3: the template must give every attribute its origin requires. The class and
+// subtype are resolved before this, from the template or the mechanism.
+Result<void> CheckRequired(const Schema& schema, Origin origin, std::span<const TemplateAttr> tmpl,
+                           CK_ATTRIBUTE_TYPE subtype_attr) {
   Result<void> missing = Ok();
   schema.ForEach([&](const AttrRule& rule) {
-    if (obj.Has(rule.type) || !missing.ok()) return;
     const bool required = (rule.Has(internal::kRequiredOnCreate) && origin == Origin::kCreate) ||
                           (rule.Has(internal::kRequiredOnGenerate) && IsGenerate(origin));
-    if (required) missing = Fail(CKR_TEMPLATE_INCOMPLETE, "required attribute");
+    if (!required || !missing.ok() || rule.type == CKA_CLASS || rule.type == subtype_attr) return;
+    if (FindIn(tmpl, rule.type) == nullptr) missing = Fail(CKR_TEMPLATE_INCOMPLETE, "required");
   });
-  P11_TRY(missing);
-  schema.ForEach([&](const AttrRule& rule) {
-    if (!obj.Has(rule.type)) FillDefault(rule, object_class, obj);
-  });
-  return Ok();
+  return missing;
 }
+
+// A new object of one class and subtype before its template is applied: the identity
+// attributes and every default. Built once per class and subtype and copied for each new
+// object, so the rows are interpreted once rather than per object (key generation makes many).
+class DefaultObjects {
+ public:
+  const Object& For(const Schema& schema, CK_OBJECT_CLASS object_class,
+                    CK_ATTRIBUTE_TYPE subtype_attr, CK_ULONG subtype) {
+    std::lock_guard lock(mu_);
+    std::unique_ptr<const Object>& slot = built_[{object_class, subtype}];
+    if (slot == nullptr) {
+      auto defaults = std::make_unique<Object>();
+      defaults->SetUlong(CKA_CLASS, object_class);
+      if (subtype_attr != 0) defaults->SetUlong(subtype_attr, subtype);
+      schema.ForEach([&](const AttrRule& rule) {
+        if (!defaults->Has(rule.type)) FillDefault(rule, object_class, *defaults);
+      });
+      slot = std::move(defaults);
+    }
+    return *slot;  // never replaced or erased once built, so the reference stays valid
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<CK_OBJECT_CLASS, CK_ULONG>, std::unique_ptr<const Object>> built_;
+};
 
 Result<Schema> SchemaOf(const Object& obj) {
   const CK_OBJECT_CLASS object_class = obj.Class();
@@ -160,9 +200,9 @@ Result<void> ApplyChange(const Schema& schema, const Object& current, const Temp
   P11_ASSIGN_OR_RETURN(const AttrRule* rule, CheckedRule(schema, attr));
   if (rule->Has(internal::kNeverSettable)) return Fail(CKR_ATTRIBUTE_READ_ONLY, "token-set");
   P11_ASSIGN_OR_RETURN(AttrValue stored, StoredForm(*rule, attr.value));
-  const AttrValue* old = current.Get(attr.type);
+  const std::optional<ByteView> old = current.Get(attr.type);
   // Restating a value is not a change; callers copying with their creation template do it.
-  if (old != nullptr && *old == stored) return Ok();
+  if (old && std::ranges::equal(*old, stored)) return Ok();
 
   const bool one_way =
       rule->Has(internal::kChangeOnlyToTrue) || rule->Has(internal::kChangeOnlyToFalse);
@@ -175,12 +215,12 @@ Result<void> ApplyChange(const Schema& schema, const Object& current, const Temp
   if (copy && attr.type == CKA_MODIFIABLE && !source_modifiable) allowed = false;
   if (!allowed) return Fail(CKR_ATTRIBUTE_READ_ONLY, "fixed attribute");
 
-  const bool was_true = old != nullptr && ValueIsTrue(*old);
+  const bool was_true = old && ValueIsTrue(*old);
   const bool now_true = ValueIsTrue(stored);
   if (rule->Has(internal::kChangeOnlyToTrue) && was_true && !now_true) {
     return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "may only become true");
   }
-  if (rule->Has(internal::kChangeOnlyToFalse) && old != nullptr && !was_true && now_true) {
+  if (rule->Has(internal::kChangeOnlyToFalse) && old && !was_true && now_true) {
     return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "may only become false");
   }
   if (rule->Has(internal::kSoOnlyTrue) && now_true && !actor.so) {
@@ -207,8 +247,6 @@ Result<Object> NewObject(Origin origin, std::span<const TemplateAttr> tmpl, Impl
   if (origin != Origin::kCreate && !internal::IsKeyClass(object_class) && !derived_data) {
     return Fail(CKR_TEMPLATE_INCONSISTENT, "class for origin");
   }
-  Object obj;
-  obj.SetUlong(CKA_CLASS, object_class);
   const CK_ATTRIBUTE_TYPE subtype_attr = internal::SubtypeAttribute(object_class);
   CK_ULONG subtype = 0;
   if (subtype_attr != 0) {
@@ -217,18 +255,18 @@ Result<Object> NewObject(Origin origin, std::span<const TemplateAttr> tmpl, Impl
     P11_ASSIGN_OR_RETURN(const Ulong subtype_id,
                          ResolveIdentity(tmpl, subtype_attr, implied_subtype));
     subtype = subtype_id.value;
-    obj.SetUlong(subtype_attr, subtype);
   }
   P11_ASSIGN_OR_RETURN(const Schema schema, internal::SchemaFor(object_class, subtype));
 
+  static DefaultObjects defaults;
+  Object obj = defaults.For(schema, object_class, subtype_attr, subtype);
   for (const TemplateAttr& attr : tmpl) {
     P11_ASSIGN_OR_RETURN(const AttrRule* rule, CheckedRule(schema, attr));
     if (attr.type == CKA_CLASS || attr.type == subtype_attr) continue;  // resolved above
     P11_TRY(CheckSettableOnNew(*rule, attr, origin, actor));
-    P11_ASSIGN_OR_RETURN(AttrValue stored, StoredForm(*rule, attr.value));
-    obj.Set(attr.type, std::move(stored));
+    P11_TRY(SetStoredForm(*rule, attr, obj));
   }
-  P11_TRY(CompleteNew(schema, origin, object_class, obj));
+  P11_TRY(CheckRequired(schema, origin, tmpl, subtype_attr));
   return obj;
 }
 
@@ -255,9 +293,9 @@ void FinishDerivedKey(Object& key, const Object& base) {
 }
 
 Result<std::vector<TemplateAttr>> NestedTemplate(const Object& object, CK_ATTRIBUTE_TYPE type) {
-  const AttrValue* stored = object.Get(type);
-  if (stored == nullptr || stored->empty()) return std::vector<TemplateAttr>();
-  return internal::DecodeNested(ByteView(*stored));
+  const ByteView stored = object.GetBytes(type);
+  if (stored.empty()) return std::vector<TemplateAttr>();
+  return internal::DecodeNested(stored);
 }
 
 Result<std::vector<TemplateAttr>> JoinTemplate(std::span<const TemplateAttr> caller,
@@ -304,11 +342,11 @@ Result<Object> ApplyCopy(const Object& source, std::span<const TemplateAttr> tmp
 
 bool Matches(const Object& object, std::span<const TemplateAttr> match) {
   for (const TemplateAttr& m : match) {
-    const AttrValue* have = object.Get(m.type);
-    if (have == nullptr) return false;
+    const std::optional<ByteView> have = object.Get(m.type);
+    if (!have) return false;
     if (internal::IsNestedTemplate(m.type)) {
       Result<AttrValue> wanted = internal::EncodeNested(m.value);
-      if (!wanted.ok() || *wanted != *have) return false;
+      if (!wanted.ok() || !std::ranges::equal(*wanted, *have)) return false;
       continue;
     }
     if (IsBoolType(object, m.type) && m.value.size() == sizeof(CK_BBOOL)) {

@@ -73,8 +73,8 @@ void ReadOne(const Object& object, bool hidden, CK_ATTRIBUTE& attr, Outcome& out
     outcome.sensitive = true;
     return;
   }
-  const AttrValue* value = object.Get(attr.type);
-  if (value == nullptr) {
+  const std::optional<ByteView> value = object.Get(attr.type);
+  if (!value) {
     attr.ulValueLen = CK_UNAVAILABLE_INFORMATION;
     outcome.invalid = true;
     return;

@@ -12,6 +12,12 @@ std::string ObjectCache::Key(const Object& object, CK_ATTRIBUTE_TYPE type) {
   return std::string(reinterpret_cast<const char*>(value.data()), value.size());
 }
 
+// Empty labels and ids are the defaults most keys keep; indexing them would put nearly every
+// object into one set, which costs each new object an insert and narrows no search.
+bool ObjectCache::Indexed(const Object& object, CK_ATTRIBUTE_TYPE type) {
+  return !object.GetBytes(type).empty();
+}
+
 void ObjectCache::Clear() {
   objects_.clear();
   by_label_.clear();
@@ -20,7 +26,7 @@ void ObjectCache::Clear() {
 
 void ObjectCache::Unindex(ObjectId id, const Object& object) {
   for (auto [index, type] : {std::pair{&by_label_, CKA_LABEL}, std::pair{&by_id_, CKA_ID}}) {
-    if (!object.Has(type)) continue;
+    if (!Indexed(object, type)) continue;
     auto it = index->find(Key(object, type));
     if (it == index->end()) continue;
     it->second.erase(id);
@@ -30,8 +36,8 @@ void ObjectCache::Unindex(ObjectId id, const Object& object) {
 
 void ObjectCache::Put(ObjectId id, std::shared_ptr<const Object> object) {
   Erase(id);
-  if (object->Has(CKA_LABEL)) by_label_[Key(*object, CKA_LABEL)].insert(id);
-  if (object->Has(CKA_ID)) by_id_[Key(*object, CKA_ID)].insert(id);
+  if (Indexed(*object, CKA_LABEL)) by_label_[Key(*object, CKA_LABEL)].insert(id);
+  if (Indexed(*object, CKA_ID)) by_id_[Key(*object, CKA_ID)].insert(id);
   objects_.emplace(id, std::move(object));
 }
 
@@ -56,6 +62,7 @@ std::vector<ObjectId> ObjectCache::Candidates(std::span<const TemplateAttr> matc
   const std::unordered_set<ObjectId>* best = nullptr;
   for (const TemplateAttr& attr : match) {
     const std::unordered_set<ObjectId>* set = nullptr;
+    if (attr.value.empty()) continue;  // empty labels and ids are not indexed
     if (attr.type == CKA_LABEL) set = Lookup(by_label_, attr.value);
     if (attr.type == CKA_ID) set = Lookup(by_id_, attr.value);
     if (set != nullptr && (best == nullptr || set->size() < best->size())) best = set;

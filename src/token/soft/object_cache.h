@@ -24,14 +24,15 @@ class ObjectCache {
   std::shared_ptr<const Object> Get(ObjectId id) const;
   size_t size() const { return objects_.size(); }
 
-  // The ids that may match `match`: through an index when it names CKA_LABEL or CKA_ID (the
-  // smaller candidate set), otherwise every id. The caller still checks each candidate.
+  // The ids that may match `match`: through an index when it names a non-empty CKA_LABEL or
+  // CKA_ID (the smaller candidate set), otherwise every id. The caller still checks each candidate.
   std::vector<ObjectId> Candidates(std::span<const TemplateAttr> match) const;
 
  private:
   using Index = std::unordered_map<std::string, std::unordered_set<ObjectId>>;
 
   static std::string Key(const Object& object, CK_ATTRIBUTE_TYPE type);
+  static bool Indexed(const Object& object, CK_ATTRIBUTE_TYPE type);
   void Unindex(ObjectId id, const Object& object);
   const std::unordered_set<ObjectId>* Lookup(const Index& index, ByteView value) const;
 

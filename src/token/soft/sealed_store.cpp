@@ -58,8 +58,8 @@ std::vector<uint8_t> SealedStore::Aad(ObjectId id, CK_ATTRIBUTE_TYPE type) const
 
 Result<std::optional<Digest>> SealedStore::LookupHash(const Object& object,
                                                       CK_ATTRIBUTE_TYPE type) const {
-  const AttrValue* value = object.Get(type);
-  if (value == nullptr) return std::optional<Digest>();
+  const std::optional<ByteView> value = object.Get(type);
+  if (!value) return std::optional<Digest>();
   std::vector<uint8_t> input;
   AppendU64(input, type);
   input.insert(input.end(), value->begin(), value->end());

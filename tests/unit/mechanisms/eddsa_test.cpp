@@ -48,7 +48,7 @@ Object EdPublic(const Bytes& params, const Bytes& point) {
   return key;
 }
 
-Bytes Bits(const AttrValue& v) { return Bytes(v.begin(), v.end()); }
+Bytes Bits(ByteView v) { return Bytes(v.begin(), v.end()); }
 
 class EddsaTest : public RegistrySuite<RegisterEddsa> {
  protected:

@@ -82,14 +82,16 @@ TEST(KeysTest, SecretKeyMaterialAndValueLen) {
 TEST(KeysTest, RsaPublicKeyGetsModulusBitsAndSpki) {
   CavpKey k = LoadCavpKey();
   Object key = RsaPublic(k.n, k.e);
-  const auto given = key.attributes();
+  const Object given = key;
   ASSERT_TRUE(CompleteKeyObject(key).ok());
   EXPECT_EQ(key.GetUlong(CKA_MODULUS_BITS), 1024u);
   auto spki = asym_test::FromSpki(key.GetBytes(CKA_PUBLIC_KEY_INFO));
   ASSERT_TRUE(spki);
   EXPECT_EQ(Param(spki.get(), OSSL_PKEY_PARAM_RSA_N), k.n);
   EXPECT_EQ(Param(spki.get(), OSSL_PKEY_PARAM_RSA_E), Hex("03"));
-  for (const auto& [type, value] : given) EXPECT_EQ(*key.Get(type), value) << type;
+  for (const auto& [type, value] : given.attributes()) {
+    EXPECT_TRUE(std::ranges::equal(*key.Get(type), value)) << type;
+  }
 
   auto material = MakeKeyMaterial(key);
   ASSERT_TRUE(material.ok());

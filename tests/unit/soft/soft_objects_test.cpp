@@ -1,4 +1,6 @@
 // Object storage: round trips, session objects, visibility, lookups and the cache.
+#include <algorithm>
+
 #include "soft/soft_fixture.h"
 
 namespace p11::testing {
@@ -122,6 +124,53 @@ TEST_F(ObjectsTest, DestroyRemovesRows) {
   auto next = token_->CreateObject(Data("next", true, false));
   ASSERT_TRUE(next.ok());
   EXPECT_NE(*next, *id);
+}
+
+// Empty labels and ids stay out of the lookup index (nearly every key has them); a search for
+// one must still find exactly the objects that carry it, token and session alike.
+TEST_F(ObjectsTest, FindByEmptyLabelOrIdFindsTheObjectsThatHaveThem) {
+  auto sorted = [](std::vector<ObjectId> ids) {
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  const std::vector<ObjectId> before = sorted(FindLabel(*token_, ""));
+  auto token_empty = token_->CreateObject(Data("", true, false));
+  auto session_empty = token_->CreateObject(Data("", false, false));
+  auto labelled = token_->CreateObject(Data("named", false, false));
+  ASSERT_TRUE(token_empty.ok() && session_empty.ok() && labelled.ok());
+  std::vector<ObjectId> expected = before;
+  expected.push_back(*token_empty);
+  expected.push_back(*session_empty);
+  EXPECT_EQ(sorted(FindLabel(*token_, "")), sorted(expected));
+
+  auto key_with = [](const std::string& id) {
+    AttrBuilder b;
+    b.Ulong(CKA_CLASS, CKO_SECRET_KEY)
+        .Ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET)
+        .Str(CKA_ID, id)
+        .Str(CKA_VALUE, "0123456789abcdef");
+    return MakeObject(b);
+  };
+  auto empty_id = token_->CreateObject(key_with(""));
+  auto some_id = token_->CreateObject(key_with("01"));
+  ASSERT_TRUE(empty_id.ok() && some_id.ok());
+  AttrBuilder match_empty_id;
+  match_empty_id.Str(CKA_ID, "");
+  EXPECT_EQ(*token_->FindObjects(match_empty_id.attrs), std::vector<ObjectId>{*empty_id});
+
+  // An object given a label later is found by it, and no longer by the empty one. The two keys
+  // have the default label, which is empty.
+  expected.push_back(*empty_id);
+  expected.push_back(*some_id);
+  AttrBuilder rename;
+  rename.Ulong(CKA_CLASS, CKO_DATA)
+      .Bool(CKA_TOKEN, false)
+      .Str(CKA_LABEL, "renamed")
+      .Str(CKA_VALUE, "payload");
+  ASSERT_EQ(token_->UpdateObject(*session_empty, MakeObject(rename)).rv(), CKR_OK);
+  EXPECT_EQ(FindLabel(*token_, "renamed"), std::vector<ObjectId>{*session_empty});
+  expected.erase(std::find(expected.begin(), expected.end(), *session_empty));
+  EXPECT_EQ(sorted(FindLabel(*token_, "")), sorted(expected));
 }
 
 TEST_F(ObjectsTest, FindMatchesEveryTemplateAttribute) {
