@@ -113,7 +113,12 @@ class EcMechanism final : public Mechanism {
     return asym::NewVerifyOperation(asym::ShareKey(key), spec);
   }
 
-  Result<void> GenerateKeyPair(ByteView param, Object& pub, Object& priv) const override;
+  Result<void> GenerateKeyPair(ByteView param, Object& pub, Object& priv) const override {
+    P11_TRY(Generate(param, pub, priv));
+    return Ok();
+  }
+  Result<std::shared_ptr<const KeyMaterial>> GenerateKeyPairReady(ByteView param, Object& pub,
+                                                                  Object& priv) const override;
 
  private:
   Result<asym::SignatureSpec> SpecFor(ByteView param, const KeyMaterial& key, KeyUse use) const {
@@ -129,6 +134,12 @@ class EcMechanism final : public Mechanism {
     return spec;
   }
 
+  struct Generated {
+    ossl::UniquePtr<EVP_PKEY> pkey;
+    const asym::Curve* curve;
+  };
+  Result<Generated> Generate(ByteView param, Object& pub, Object& priv) const;
+
   EcRow row_;
   std::shared_ptr<const asym::Digests> digests_;
   mutable KeygenContexts keygen_;
@@ -137,7 +148,8 @@ class EcMechanism final : public Mechanism {
 // PKCS#11 3.1 §2.3.6: the curve comes from CKA_EC_PARAMS of the public template; both halves
 // get the params, the point (DER OCTET STRING) and CKA_PUBLIC_KEY_INFO, the private half the
 // scalar at the order's width.
-Result<void> EcMechanism::GenerateKeyPair(ByteView param, Object& pub, Object& priv) const {
+Result<EcMechanism::Generated> EcMechanism::Generate(ByteView param, Object& pub,
+                                                     Object& priv) const {
   if (row_.kind != EcKind::kKeyPairGen) return Fail(CKR_MECHANISM_INVALID, "EC key pair");
   if (!param.empty()) return Fail(CKR_MECHANISM_PARAM_INVALID, "EC key pair parameter");
   P11_ASSIGN_OR_RETURN(const asym::Curve* curve, asym::CurveFromParams(pub));
@@ -183,7 +195,21 @@ Result<void> EcMechanism::GenerateKeyPair(ByteView param, Object& pub, Object& p
   priv.Set(CKA_PUBLIC_KEY_INFO, ByteView(info));
   pub.Set(CKA_EC_POINT, std::move(ec_point));
   pub.Set(CKA_PUBLIC_KEY_INFO, std::move(info));
-  return Ok();
+  return Generated{std::move(pkey), curve};
+}
+
+// The generated EVP_PKEY is the one KeyFor would build from the private object (same curve,
+// scalar and point), with the size FillAsymmetric gives an EC key.
+Result<std::shared_ptr<const KeyMaterial>> EcMechanism::GenerateKeyPairReady(ByteView param,
+                                                                             Object& pub,
+                                                                             Object& priv) const {
+  P11_ASSIGN_OR_RETURN(Generated generated, Generate(param, pub, priv));
+  auto material = std::make_shared<KeyMaterial>();
+  material->object_class = CKO_PRIVATE_KEY;
+  material->key_type = CKK_EC;
+  material->pkey = std::move(generated.pkey);
+  material->size = generated.curve->bits;
+  return std::shared_ptr<const KeyMaterial>(std::move(material));
 }
 
 }  // namespace

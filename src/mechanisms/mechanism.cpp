@@ -26,6 +26,12 @@ Result<void> Mechanism::GenerateKey(ByteView, Object&) const {
 Result<void> Mechanism::GenerateKeyPair(ByteView, Object&, Object&) const {
   return Fail(CKR_MECHANISM_INVALID, "generate key pair");
 }
+Result<std::shared_ptr<const KeyMaterial>> Mechanism::GenerateKeyPairReady(ByteView param,
+                                                                           Object& pub,
+                                                                           Object& priv) const {
+  P11_TRY(GenerateKeyPair(param, pub, priv));
+  return std::shared_ptr<const KeyMaterial>();
+}
 
 Result<std::unique_ptr<SignOperation>> Mechanism::BeginSignRecover(ByteView,
                                                                    const KeyMaterial&) const {

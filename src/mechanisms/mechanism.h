@@ -91,6 +91,12 @@ class Mechanism {
   // Fills the key values of both halves (modulus, exponents, EC point, private value,
   // CKA_PUBLIC_KEY_INFO on both, CKA_EC_PARAMS/CKA_MODULUS on the private half).
   virtual Result<void> GenerateKeyPair(ByteView param, Object& pub, Object& priv) const;
+  // The same, also handing back the private key as a token's key cache holds it, so the new
+  // key's first operation need not rebuild it from the stored values. Null when the mechanism
+  // keeps nothing ready (the default); the caller then builds it on first use as for any key.
+  virtual Result<std::shared_ptr<const KeyMaterial>> GenerateKeyPairReady(ByteView param,
+                                                                          Object& pub,
+                                                                          Object& priv) const;
 
  private:
   CK_MECHANISM_TYPE type_;

@@ -75,6 +75,26 @@ class Object {
     const Object* object_;
   };
 
+  Object() = default;
+  // A copy keeps room to grow: copies are made to be changed (a new object from its class's
+  // defaults, C_CopyObject, C_SetAttributeValue), and an exact-size copy would regrow both
+  // vectors at its first change.
+  Object(const Object& other) { *this = other; }
+  Object& operator=(const Object& other) {
+    if (this == &other) return *this;
+    slots_.clear();
+    slots_.reserve(std::max(kInitialSlots, other.slots_.size() + kCopyHeadroomSlots));
+    slots_.insert(slots_.end(), other.slots_.begin(), other.slots_.end());
+    arena_.clear();
+    arena_.reserve(other.arena_.size() + kCopyHeadroomBytes);
+    arena_.insert(arena_.end(), other.arena_.begin(), other.arena_.end());
+    retired_ = other.retired_;
+    return *this;
+  }
+  Object(Object&&) noexcept = default;
+  Object& operator=(Object&&) noexcept = default;
+  ~Object() = default;
+
   bool Has(CK_ATTRIBUTE_TYPE type) const { return Find(type) != nullptr; }
   // The value, or nullopt when the object does not carry the attribute (an empty value is
   // carried: CKA_LABEL "" is not an absent label).
@@ -168,6 +188,8 @@ class Object {
   static constexpr size_t kInitialArena = 384;
   // Replaced values are left in place (wiped) until they are a good share of the arena.
   static constexpr size_t kCompactAfter = 256;
+  static constexpr size_t kCopyHeadroomSlots = 8;
+  static constexpr size_t kCopyHeadroomBytes = 128;
 
   std::vector<Slot>::iterator LowerBound(CK_ATTRIBUTE_TYPE type) {
     return std::lower_bound(slots_.begin(), slots_.end(), type,

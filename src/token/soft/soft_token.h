@@ -116,7 +116,7 @@ class SoftToken : public TokenBackend {
   Result<void> CommitChange_inlock(Transaction& txn);
   // Stores each object (token objects in one transaction) and caches it.
   Result<std::vector<ObjectId>> StoreAll(std::vector<Object> objects);
-  Result<std::string> NextUniqueId_inlock();
+  Result<void> SetNextUniqueId_inlock(Object& object);
 
   // soft_token_crypto.cpp
   Result<std::shared_ptr<const KeyMaterial>> KeyFor(const Mechanism& mechanism, ObjectId id);

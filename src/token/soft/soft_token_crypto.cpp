@@ -95,7 +95,8 @@ Result<ObjectId> SoftToken::GenerateKey(const Mechanism& mechanism, ByteView par
 Result<std::pair<ObjectId, ObjectId>> SoftToken::GenerateKeyPair(const Mechanism& mechanism,
                                                                  ByteView param, Object pub,
                                                                  Object priv) {
-  P11_TRY(mechanism.GenerateKeyPair(param, pub, priv));
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> ready,
+                       mechanism.GenerateKeyPairReady(param, pub, priv));
   policy::FinishKey(pub, policy::Origin::kGeneratePublic, mechanism.type());
   policy::FinishKey(priv, policy::Origin::kGeneratePrivate, mechanism.type());
   std::vector<Object> pair;
@@ -103,6 +104,14 @@ Result<std::pair<ObjectId, ObjectId>> SoftToken::GenerateKeyPair(const Mechanism
   pair.push_back(std::move(priv));
   // One transaction for both halves: a failure stores neither.
   P11_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, StoreAll(std::move(pair)));
+  if (ready != nullptr) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Cached only while the object is there to be used (a token object of a store not yet
+    // loaded into memory is not); destroying or changing it drops the entry as for any key.
+    const bool present = IsSessionId(ids[1]) ? session_objects_.Get(ids[1]) != nullptr
+                                             : token_objects_.Get(ids[1]) != nullptr;
+    if (present) keys_.emplace(ids[1], std::move(ready));
+  }
   return std::make_pair(ids[0], ids[1]);
 }
 

@@ -91,7 +91,8 @@ void SoftToken::Rebuild_inlock(std::vector<soft::ObjectRow> rows) {
 // A unique ID needs uniqueness, not secrecy, so it costs no DRBG call per object: a random
 // prefix drawn once per instance (64 bits: instances in other processes, or before a restart,
 // pick different ones) followed by this instance's 64-bit count of objects created.
-Result<std::string> SoftToken::NextUniqueId_inlock() {
+// Written straight into the object as 32 upper-case hex digits.
+Result<void> SoftToken::SetNextUniqueId_inlock(Object& object) {
   if (unique_prefix_.empty()) {
     P11_ASSIGN_OR_RETURN(unique_prefix_, soft::RandomBytes(kUniqueIdBytes / 2));
   }
@@ -101,7 +102,13 @@ Result<std::string> SoftToken::NextUniqueId_inlock() {
   for (size_t i = kUniqueIdBytes; i > kUniqueIdBytes / 2; --i, count >>= 8) {
     id[i - 1] = static_cast<uint8_t>(count);
   }
-  return soft::Hex(ByteView(id, kUniqueIdBytes));
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::span<uint8_t> hex = object.MutableValue(CKA_UNIQUE_ID, 2 * kUniqueIdBytes);
+  for (size_t i = 0; i < kUniqueIdBytes; ++i) {
+    hex[2 * i] = static_cast<uint8_t>(kDigits[id[i] >> 4]);
+    hex[2 * i + 1] = static_cast<uint8_t>(kDigits[id[i] & 0xf]);
+  }
+  return Ok();
 }
 
 // Private objects are reachable only while the user is logged in (PKCS#11 3.1 §4.4).
@@ -155,10 +162,7 @@ Result<std::vector<ObjectId>> SoftToken::StoreAll(std::vector<Object> objects) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (Object& object : objects) {
     // CKA_UNIQUE_ID (PKCS#11 3.0) is the token's to assign, once, at creation.
-    if (!object.Has(CKA_UNIQUE_ID)) {
-      P11_ASSIGN_OR_RETURN(std::string unique, NextUniqueId_inlock());
-      object.Set(CKA_UNIQUE_ID, AsBytes(unique));
-    }
+    if (!object.Has(CKA_UNIQUE_ID)) P11_TRY(SetNextUniqueId_inlock(object));
   }
   std::vector<ObjectId> ids(objects.size());
   bool any_token = std::any_of(objects.begin(), objects.end(),

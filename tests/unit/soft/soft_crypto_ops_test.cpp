@@ -120,6 +120,51 @@ TEST_F(CryptoOpsTest, GenerateAesKeyIsLocalAndSealed) {
   EXPECT_FALSE(FileContains((*key)->GetBytes(CKA_VALUE)));
 }
 
+// An EC key pair's private key is cached as generated: its first signature builds nothing,
+// the signature verifies with the public half, and after a logout it is rebuilt from the
+// object. (Token objects are cached the same way once the token's objects are in memory.)
+TEST_F(CryptoOpsTest, GeneratedEcKeySignsWithoutARebuild) {
+  const Mechanism* gen = registry_->Find(CKM_EC_KEY_PAIR_GEN);
+  const Mechanism* ecdsa = registry_->Find(CKM_ECDSA_SHA256);
+  ASSERT_TRUE(gen && ecdsa);
+  static const std::vector<uint8_t> kP256Oid = {0x06, 0x08, 0x2a, 0x86, 0x48,
+                                                0xce, 0x3d, 0x03, 0x01, 0x07};
+  AttrBuilder pub_t, priv_t;
+  pub_t.Bool(CKA_TOKEN, false).Raw(CKA_EC_PARAMS, kP256Oid).Bool(CKA_VERIFY, true);
+  priv_t.Bool(CKA_TOKEN, false).Bool(CKA_SIGN, true);
+  Object pub = MakeObject(pub_t, policy::Origin::kGeneratePublic, {CKO_PUBLIC_KEY, CKK_EC});
+  Object priv = MakeObject(priv_t, policy::Origin::kGeneratePrivate, {CKO_PRIVATE_KEY, CKK_EC});
+  const size_t before = token_->key_material_builds();
+  auto pair = token_->GenerateKeyPair(*gen, {}, pub, priv);
+  ASSERT_TRUE(pair.ok()) << pair.rv();
+
+  auto sign = [&] {
+    std::vector<uint8_t> signature(64);
+    auto op = token_->BeginSign(*ecdsa, {}, pair->second);
+    EXPECT_TRUE(op.ok()) << op.rv();
+    if (!op.ok()) return std::vector<uint8_t>();
+    CK_ULONG len = signature.size();
+    OutBuffer out(signature.data(), &len);
+    EXPECT_EQ((*op)->Sign(Bytes("message"), out).rv(), CKR_OK);
+    signature.resize(len);
+    return signature;
+  };
+  std::vector<uint8_t> signature = sign();
+  EXPECT_EQ(token_->key_material_builds(), before);
+  auto verify = token_->BeginVerify(*ecdsa, {}, pair->first);
+  ASSERT_TRUE(verify.ok());
+  EXPECT_EQ((*verify)->Verify(Bytes("message"), signature).rv(), CKR_OK);
+  EXPECT_EQ(token_->key_material_builds(), before + 1);  // the public half, built once
+
+  token_->Logout();
+  ASSERT_EQ(token_->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
+  signature = sign();
+  EXPECT_EQ(token_->key_material_builds(), before + 2);  // rebuilt from the stored values
+  auto again = token_->BeginVerify(*ecdsa, {}, pair->first);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->Verify(Bytes("message"), signature).rv(), CKR_OK);
+}
+
 TEST_F(CryptoOpsTest, GeneratedRsaPairSignsAndVerifies) {
   const Mechanism* gen = registry_->Find(CKM_RSA_PKCS_KEY_PAIR_GEN);
   const Mechanism* sign = registry_->Find(CKM_SHA256_RSA_PKCS);
