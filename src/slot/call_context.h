@@ -50,7 +50,7 @@ Result<CK_OBJECT_HANDLE> StoreNewObject(Module& m, Session& s, Object object);
 // a session object is recorded as the session's, to be destroyed when it closes.
 inline CK_OBJECT_HANDLE Adopt_inlock(Module& m, Session& s, ObjectId id, bool session_object) {
   if (session_object) s.slot().AddSessionObject_inlock(id, s.handle());
-  return m.handles().HandleFor(s.slot().id(), id);
+  return m.handles().HandleForNew(s.slot().id(), id);
 }
 
 // Ends or keeps an operation after a call (§5.2): a length query or CKR_BUFFER_TOO_SMALL

@@ -10,6 +10,10 @@ CK_OBJECT_HANDLE HandleTable::HandleFor(CK_SLOT_ID slot, ObjectId id) {
     auto it = by_ref_.find({slot, id});
     if (it != by_ref_.end()) return it->second;
   }
+  return HandleForNew(slot, id);
+}
+
+CK_OBJECT_HANDLE HandleTable::HandleForNew(CK_SLOT_ID slot, ObjectId id) {
   std::unique_lock lock(mu_);
   auto [it, inserted] = by_ref_.emplace(std::make_pair(slot, id), next_);
   if (inserted) by_handle_.emplace(next_++, ObjectRef{slot, id});

@@ -20,6 +20,9 @@ struct ObjectRef {
 class HandleTable {
  public:
   CK_OBJECT_HANDLE HandleFor(CK_SLOT_ID slot, ObjectId id);
+  // The same for an object just stored, which almost never has a handle yet: straight to the
+  // write lock, without first looking under the read lock.
+  CK_OBJECT_HANDLE HandleForNew(CK_SLOT_ID slot, ObjectId id);
   std::optional<ObjectRef> Resolve(CK_OBJECT_HANDLE handle) const;
   void Forget(CK_SLOT_ID slot, ObjectId id);
 

@@ -27,7 +27,7 @@ Result<CK_OBJECT_HANDLE> StoreNewObject(Module& m, Session& s, Object object) {
   P11_TRY(CheckMayStore_inlock(s, object));
   P11_ASSIGN_OR_RETURN(ObjectId id, slot.token().CreateObject(std::move(object)));
   if (session_object) slot.AddSessionObject_inlock(id, s.handle());
-  return m.handles().HandleFor(slot.id(), id);
+  return m.handles().HandleForNew(slot.id(), id);
 }
 
 Result<void> CreateObject(Module& m, CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG count,

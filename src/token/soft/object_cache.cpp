@@ -35,10 +35,15 @@ void ObjectCache::Unindex(ObjectId id, const Object& object) {
 }
 
 void ObjectCache::Put(ObjectId id, std::shared_ptr<const Object> object) {
-  Erase(id);
+  // One lookup whether the id is new (the common case) or replaced; the object is in place
+  // before the indexes name it.
+  auto [at, inserted] = objects_.try_emplace(id, object);
+  if (!inserted) {
+    Unindex(id, *at->second);
+    at->second = object;
+  }
   if (Indexed(*object, CKA_LABEL)) by_label_[Key(*object, CKA_LABEL)].insert(id);
   if (Indexed(*object, CKA_ID)) by_id_[Key(*object, CKA_ID)].insert(id);
-  objects_.emplace(id, std::move(object));
 }
 
 void ObjectCache::Erase(ObjectId id) {
