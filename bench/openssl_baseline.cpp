@@ -88,7 +88,7 @@ Bytes InputFor(SignKind kind) {
 
 }  // namespace
 
-Prepared OpensslKeygen(KeyKind kind) {
+Prepared OpensslKeygen(KeyKind kind, bool read_point) {
   if (kind == KeyKind::kAes256) {
     // OpenSSL has no key object for AES: generating the key is drawing 32 private bytes.
     return {Loop([](int) {
@@ -108,9 +108,15 @@ Prepared OpensslKeygen(KeyKind kind) {
   if (kind == KeyKind::kRsa2048 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), 2048) != 1) {
     throw BenchError("EVP_PKEY_CTX_set_rsa_keygen_bits");
   }
-  return {Loop([ctx](int) {
+  return {Loop([ctx, read_point](int) {
     EVP_PKEY* key = nullptr;
     int ok = EVP_PKEY_generate(ctx.get(), &key);
+    if (ok == 1 && read_point) {
+      uint8_t point[65];
+      size_t point_len = 0;
+      ok = EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point,
+                                           &point_len);
+    }
     EVP_PKEY_free(key);
     return ok == 1 ? CKR_OK : kFailed;
   })};

@@ -18,7 +18,8 @@ enum class KeyKind { kEcP256, kRsa2048, kEd25519, kAes256 };
 enum class SignKind { kEcdsaHash32, kEcdsaSha256, kRsaPkcs1Sha256, kRsaPssSha256, kEd25519 };
 enum class CipherKind { kAes256Gcm, kAes256Cbc };
 
-Prepared OpensslKeygen(KeyKind kind);
+// `read_point`: also read the new EC key's public point, encoded (uncompressed).
+Prepared OpensslKeygen(KeyKind kind, bool read_point = false);
 Prepared OpensslSign(SignKind kind, int threads);
 Prepared OpensslVerify(SignKind kind);
 Prepared OpensslEncrypt(CipherKind kind, int threads);
