@@ -177,20 +177,20 @@ class DefaultObjects {
   std::map<std::pair<CK_OBJECT_CLASS, CK_ULONG>, std::unique_ptr<const Object>> built_;
 };
 
-Result<Schema> SchemaOf(const Object& obj) {
+Result<const Schema*> SchemaOf(const Object& obj) {
   const CK_OBJECT_CLASS object_class = obj.Class();
   const CK_ATTRIBUTE_TYPE subtype_attr = internal::SubtypeAttribute(object_class);
   const CK_ULONG subtype =
       subtype_attr ? obj.GetUlong(subtype_attr).value_or(CK_UNAVAILABLE_INFORMATION) : 0;
-  Result<Schema> schema = internal::SchemaFor(object_class, subtype);
+  Result<const Schema*> schema = internal::SchemaFor(object_class, subtype);
   // A stored object always has a class and subtype the table knows; anything else is damage.
   if (!schema.ok()) return Fail(CKR_GENERAL_ERROR, "stored object class");
   return schema;
 }
 
 bool IsBoolType(const Object& obj, CK_ATTRIBUTE_TYPE type) {
-  Result<Schema> schema = SchemaOf(obj);
-  const AttrRule* rule = schema.ok() ? schema->Find(type) : nullptr;
+  Result<const Schema*> schema = SchemaOf(obj);
+  const AttrRule* rule = schema.ok() ? (*schema)->Find(type) : nullptr;
   return rule != nullptr && rule->kind == Kind::kBool;
 }
 
@@ -256,7 +256,8 @@ Result<Object> NewObject(Origin origin, std::span<const TemplateAttr> tmpl, Impl
                          ResolveIdentity(tmpl, subtype_attr, implied_subtype));
     subtype = subtype_id.value;
   }
-  P11_ASSIGN_OR_RETURN(const Schema schema, internal::SchemaFor(object_class, subtype));
+  P11_ASSIGN_OR_RETURN(const Schema* found, internal::SchemaFor(object_class, subtype));
+  const Schema& schema = *found;
 
   static DefaultObjects defaults;
   Object obj = defaults.For(schema, object_class, subtype_attr, subtype);
@@ -318,10 +319,10 @@ Result<Object> ApplySet(const Object& current, std::span<const TemplateAttr> tmp
   if (!current.GetBool(CKA_MODIFIABLE, true)) {
     return Fail(CKR_ACTION_PROHIBITED, "object not modifiable");
   }
-  P11_ASSIGN_OR_RETURN(const Schema schema, SchemaOf(current));
+  P11_ASSIGN_OR_RETURN(const Schema* schema, SchemaOf(current));
   Object out = current;
   for (const TemplateAttr& attr : tmpl) {
-    P11_TRY(ApplyChange(schema, current, attr, actor, /*copy=*/false, out));
+    P11_TRY(ApplyChange(*schema, current, attr, actor, /*copy=*/false, out));
   }
   return out;
 }
@@ -330,12 +331,12 @@ Result<Object> ApplyCopy(const Object& source, std::span<const TemplateAttr> tmp
   if (!source.GetBool(CKA_COPYABLE, true)) {
     return Fail(CKR_ACTION_PROHIBITED, "object not copyable");
   }
-  P11_ASSIGN_OR_RETURN(const Schema schema, SchemaOf(source));
+  P11_ASSIGN_OR_RETURN(const Schema* schema, SchemaOf(source));
   Object out = source;
   // The copy is a new object: the backend gives it its own CKA_UNIQUE_ID.
   out.Erase(CKA_UNIQUE_ID);
   for (const TemplateAttr& attr : tmpl) {
-    P11_TRY(ApplyChange(schema, source, attr, actor, /*copy=*/true, out));
+    P11_TRY(ApplyChange(*schema, source, attr, actor, /*copy=*/true, out));
   }
   return out;
 }

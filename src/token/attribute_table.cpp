@@ -12,6 +12,8 @@
 // - Usage flags are true for what the class can do (SoftHSMv2), CKA_DERIVE false.
 #include "token/attribute_table.h"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "pkcs11/pkcs11.h"
@@ -191,12 +193,6 @@ bool IsEcFamily(CK_KEY_TYPE t) {
   return t == CKK_EC || t == CKK_EC_EDWARDS || t == CKK_EC_MONTGOMERY;
 }
 
-std::span<const AttrRule> AsymmetricRows(bool is_public, CK_KEY_TYPE key_type) {
-  if (key_type == CKK_RSA) return is_public ? Rows(kRsaPublic) : Rows(kRsaPrivate);
-  if (IsEcFamily(key_type)) return is_public ? Rows(kEcPublic) : Rows(kEcPrivate);
-  return {};
-}
-
 std::span<const AttrRule> SecretRows(CK_KEY_TYPE key_type) {
   if (key_type == CKK_CHACHA20) return kSecretFixed;
   for (CK_KEY_TYPE t : kSizedSecretTypes) {
@@ -224,12 +220,21 @@ bool IsSensitiveType(CK_OBJECT_CLASS object_class, CK_ATTRIBUTE_TYPE type) {
 }
 
 const AttrRule* Schema::Find(CK_ATTRIBUTE_TYPE type) const {
-  for (size_t i = 0; i < count_; ++i) {
-    for (const AttrRule& rule : parts_[i]) {
-      if (rule.type == type) return &rule;
-    }
-  }
-  return nullptr;
+  auto at =
+      std::lower_bound(by_type_.begin(), by_type_.end(), type,
+                       [](const AttrRule* rule, CK_ATTRIBUTE_TYPE t) { return rule->type < t; });
+  return at != by_type_.end() && (*at)->type == type ? *at : nullptr;
+}
+
+void Schema::BuildIndex() {
+  by_type_.clear();
+  ForEach([&](const AttrRule& rule) { by_type_.push_back(&rule); });
+  std::stable_sort(by_type_.begin(), by_type_.end(),
+                   [](const AttrRule* a, const AttrRule* b) { return a->type < b->type; });
+  by_type_.erase(
+      std::unique(by_type_.begin(), by_type_.end(),
+                  [](const AttrRule* a, const AttrRule* b) { return a->type == b->type; }),
+      by_type_.end());
 }
 
 bool IsKeyClass(CK_OBJECT_CLASS object_class) {
@@ -247,35 +252,90 @@ CK_ATTRIBUTE_TYPE SubtypeAttribute(CK_OBJECT_CLASS object_class) {
   return 0;
 }
 
-Result<Schema> SchemaFor(CK_OBJECT_CLASS object_class, CK_ULONG subtype) {
-  Schema schema;
-  schema.Add(kStorage);
-  if (object_class == CKO_DATA) {
-    schema.Add(kData);
-    return schema;
-  }
+namespace {
+
+// The distinct row combinations a class and subtype can select; every supported (class,
+// subtype) pair maps to one of them.
+enum class SchemaId : uint8_t {
+  kData,
+  kX509,
+  kSecretSized,
+  kSecretFixed,
+  kRsaPublic,
+  kEcPublic,
+  kRsaPrivate,
+  kEcPrivate,
+  kCount
+};
+
+Result<SchemaId> SchemaIdFor(CK_OBJECT_CLASS object_class, CK_ULONG subtype) {
+  if (object_class == CKO_DATA) return SchemaId::kData;
   if (object_class == CKO_CERTIFICATE) {
     if (subtype != CKC_X_509) return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "certificate type");
-    schema.Add(kCertificate);
-    schema.Add(kX509);
-    return schema;
+    return SchemaId::kX509;
   }
-  std::span<const AttrRule> specific;
   if (object_class == CKO_SECRET_KEY) {
-    schema.Add(kKey);
-    schema.Add(kSecretKey);
-    specific = SecretRows(subtype);
-  } else if (object_class == CKO_PUBLIC_KEY || object_class == CKO_PRIVATE_KEY) {
-    const bool is_public = object_class == CKO_PUBLIC_KEY;
-    schema.Add(kKey);
-    schema.Add(is_public ? Rows(kPublicKey) : Rows(kPrivateKey));
-    specific = AsymmetricRows(is_public, subtype);
-  } else {
+    const Rows rows = SecretRows(subtype);
+    if (rows.empty()) return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "key type");
+    return rows.data() == Rows(kSecretFixed).data() ? SchemaId::kSecretFixed
+                                                    : SchemaId::kSecretSized;
+  }
+  if (object_class != CKO_PUBLIC_KEY && object_class != CKO_PRIVATE_KEY) {
     return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "object class");
   }
-  if (specific.empty()) return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "key type");
-  schema.Add(specific);
+  const bool is_public = object_class == CKO_PUBLIC_KEY;
+  if (subtype == CKK_RSA) return is_public ? SchemaId::kRsaPublic : SchemaId::kRsaPrivate;
+  if (IsEcFamily(subtype)) return is_public ? SchemaId::kEcPublic : SchemaId::kEcPrivate;
+  return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "key type");
+}
+
+Schema Assemble(SchemaId id) {
+  Schema schema;
+  schema.Add(kStorage);
+  switch (id) {
+    case SchemaId::kData:
+      schema.Add(kData);
+      break;
+    case SchemaId::kX509:
+      schema.Add(kCertificate);
+      schema.Add(kX509);
+      break;
+    case SchemaId::kSecretSized:
+    case SchemaId::kSecretFixed:
+      schema.Add(kKey);
+      schema.Add(kSecretKey);
+      schema.Add(id == SchemaId::kSecretFixed ? Rows(kSecretFixed) : Rows(kSecretSized));
+      break;
+    case SchemaId::kRsaPublic:
+    case SchemaId::kEcPublic:
+      schema.Add(kKey);
+      schema.Add(kPublicKey);
+      schema.Add(id == SchemaId::kRsaPublic ? Rows(kRsaPublic) : Rows(kEcPublic));
+      break;
+    case SchemaId::kRsaPrivate:
+    case SchemaId::kEcPrivate:
+      schema.Add(kKey);
+      schema.Add(kPrivateKey);
+      schema.Add(id == SchemaId::kRsaPrivate ? Rows(kRsaPrivate) : Rows(kEcPrivate));
+      break;
+    case SchemaId::kCount:
+      break;
+  }
+  schema.BuildIndex();
   return schema;
+}
+
+}  // namespace
+
+// Built once, on first use (thread-safe static initialisation), and read without a lock after.
+Result<const Schema*> SchemaFor(CK_OBJECT_CLASS object_class, CK_ULONG subtype) {
+  static const std::array<Schema, static_cast<size_t>(SchemaId::kCount)> kSchemas = [] {
+    std::array<Schema, static_cast<size_t>(SchemaId::kCount)> all;
+    for (size_t i = 0; i < all.size(); ++i) all[i] = Assemble(static_cast<SchemaId>(i));
+    return all;
+  }();
+  P11_ASSIGN_OR_RETURN(SchemaId id, SchemaIdFor(object_class, subtype));
+  return &kSchemas[static_cast<size_t>(id)];
 }
 
 Result<void> CheckValueShape(const AttrRule& rule, ByteView value) {

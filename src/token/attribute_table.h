@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "common/result.h"
 #include "token/object.h"
@@ -63,7 +64,8 @@ struct AttrRule {
 // The rows valid for one class and subtype (key type or certificate type), in table order.
 class Schema {
  public:
-  // nullptr when the attribute is not valid for the object.
+  // nullptr when the attribute is not valid for the object. A bisection over the rows sorted by
+  // type: every attribute of every create, set, copy and find template is looked up here.
   const AttrRule* Find(CK_ATTRIBUTE_TYPE type) const;
 
   template <class F>
@@ -74,10 +76,14 @@ class Schema {
   }
 
   void Add(std::span<const AttrRule> rows) { parts_[count_++] = rows; }
+  // Sorts the rows by type for Find, once all parts are added. Where two parts name the same
+  // type, the earlier part's row is the one found.
+  void BuildIndex();
 
  private:
   std::array<std::span<const AttrRule>, 6> parts_{};
   size_t count_ = 0;
+  std::vector<const AttrRule*> by_type_;
 };
 
 bool IsKeyClass(CK_OBJECT_CLASS object_class);
@@ -90,8 +96,9 @@ bool IsSupportedClass(CK_OBJECT_CLASS object_class);
 CK_ATTRIBUTE_TYPE SubtypeAttribute(CK_OBJECT_CLASS object_class);
 
 // The schema for a supported class; CKR_ATTRIBUTE_VALUE_INVALID when the subtype is not one
-// supported for the class (a DSA key, a WTLS certificate).
-Result<Schema> SchemaFor(CK_OBJECT_CLASS object_class, CK_ULONG subtype);
+// supported for the class (a DSA key, a WTLS certificate). Built once per class and subtype and
+// kept for the life of the process, so the pointer stays valid.
+Result<const Schema*> SchemaFor(CK_OBJECT_CLASS object_class, CK_ULONG subtype);
 
 // Whether `type` is key material (flag kSensitive) in any key type of `object_class`.
 bool IsSensitiveType(CK_OBJECT_CLASS object_class, CK_ATTRIBUTE_TYPE type);

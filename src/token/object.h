@@ -85,6 +85,7 @@ class Object {
     slots_.clear();
     slots_.reserve(std::max(kInitialSlots, other.slots_.size() + kCopyHeadroomSlots));
     slots_.insert(slots_.end(), other.slots_.begin(), other.slots_.end());
+    OPENSSL_cleanse(arena_.data(), arena_.size());  // clear() alone would leave the old values
     arena_.clear();
     arena_.reserve(other.arena_.size() + kCopyHeadroomBytes);
     arena_.insert(arena_.end(), other.arena_.begin(), other.arena_.end());

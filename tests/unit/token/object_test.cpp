@@ -125,6 +125,23 @@ TEST(Object, CopiesAreIndependent) {
   EXPECT_EQ(b.GetString(CKA_LABEL), "changed, and longer");
 }
 
+TEST(Object, CopyAssignmentReplacesEverythingAndSurvivesSelfAssignment) {
+  Object source;
+  source.Set(CKA_LABEL, View("source"));
+  Object target;
+  target.Set(CKA_VALUE, View(std::string(64, 's')));
+  target.SetBool(CKA_TOKEN, true);
+  target = source;
+  EXPECT_EQ(TypesOf(target), std::vector<CK_ATTRIBUTE_TYPE>{CKA_LABEL});
+  EXPECT_EQ(target.GetString(CKA_LABEL), "source");
+  const Object& same = target;
+  target = same;
+  EXPECT_EQ(target.GetString(CKA_LABEL), "source");
+  target.Set(CKA_ID, View("grows after the copy"));
+  EXPECT_EQ(target.GetString(CKA_LABEL), "source");
+  EXPECT_EQ(source.attributes().size(), 1u);
+}
+
 TEST(Object, MutableValueIsFilledInPlace) {
   Object o;
   o.Set(CKA_VALUE, View("old value"));
