@@ -5,9 +5,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
-#include <memory>
-#include <mutex>
 
 #include "token/attribute_table.h"
 #include "token/nested_template.h"
@@ -117,26 +114,6 @@ Result<void> CheckSettableOnNew(const AttrRule& rule, const TemplateAttr& attr, 
   return Ok();
 }
 
-void FillDefault(const AttrRule& rule, CK_OBJECT_CLASS object_class, Object& obj) {
-  switch (rule.def) {
-    case Default::kNone:
-      return;
-    case Default::kFalse:
-      return obj.SetBool(rule.type, false);
-    case Default::kTrue:
-      return obj.SetBool(rule.type, true);
-    case Default::kEmpty:
-      return obj.Set(rule.type, ByteView());
-    case Default::kZero:
-      return obj.SetUlong(rule.type, 0);
-    case Default::kUnavailable:
-      return obj.SetUlong(rule.type, CK_UNAVAILABLE_INFORMATION);
-    case Default::kTrueIfKeyClass:
-      return obj.SetBool(rule.type,
-                         object_class == CKO_PRIVATE_KEY || object_class == CKO_SECRET_KEY);
-  }
-}
-
 // Footnotes 1 and 3: the template must give every attribute its origin requires. The class and
 // subtype are resolved before this, from the template or the mechanism.
 Result<void> CheckRequired(const Schema& schema, Origin origin, std::span<const TemplateAttr> tmpl,
@@ -150,32 +127,6 @@ Result<void> CheckRequired(const Schema& schema, Origin origin, std::span<const 
   });
   return missing;
 }
-
-// A new object of one class and subtype before its template is applied: the identity
-// attributes and every default. Built once per class and subtype and copied for each new
-// object, so the rows are interpreted once rather than per object (key generation makes many).
-class DefaultObjects {
- public:
-  const Object& For(const Schema& schema, CK_OBJECT_CLASS object_class,
-                    CK_ATTRIBUTE_TYPE subtype_attr, CK_ULONG subtype) {
-    std::lock_guard lock(mu_);
-    std::unique_ptr<const Object>& slot = built_[{object_class, subtype}];
-    if (slot == nullptr) {
-      auto defaults = std::make_unique<Object>();
-      defaults->SetUlong(CKA_CLASS, object_class);
-      if (subtype_attr != 0) defaults->SetUlong(subtype_attr, subtype);
-      schema.ForEach([&](const AttrRule& rule) {
-        if (!defaults->Has(rule.type)) FillDefault(rule, object_class, *defaults);
-      });
-      slot = std::move(defaults);
-    }
-    return *slot;  // never replaced or erased once built, so the reference stays valid
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::pair<CK_OBJECT_CLASS, CK_ULONG>, std::unique_ptr<const Object>> built_;
-};
 
 Result<const Schema*> SchemaOf(const Object& obj) {
   const CK_OBJECT_CLASS object_class = obj.Class();
@@ -259,8 +210,10 @@ Result<Object> NewObject(Origin origin, std::span<const TemplateAttr> tmpl, Impl
   P11_ASSIGN_OR_RETURN(const Schema* found, internal::SchemaFor(object_class, subtype));
   const Schema& schema = *found;
 
-  static DefaultObjects defaults;
-  Object obj = defaults.For(schema, object_class, subtype_attr, subtype);
+  // A copy of the class's identity and defaults; the subtype's placeholder is overwritten in
+  // place (same width), then the template goes over the rest.
+  Object obj = schema.Defaults();
+  if (subtype_attr != 0) obj.SetUlong(subtype_attr, subtype);
   for (const TemplateAttr& attr : tmpl) {
     P11_ASSIGN_OR_RETURN(const AttrRule* rule, CheckedRule(schema, attr));
     if (attr.type == CKA_CLASS || attr.type == subtype_attr) continue;  // resolved above

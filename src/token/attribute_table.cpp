@@ -226,7 +226,38 @@ const AttrRule* Schema::Find(CK_ATTRIBUTE_TYPE type) const {
   return at != by_type_.end() && (*at)->type == type ? *at : nullptr;
 }
 
-void Schema::BuildIndex() {
+namespace {
+
+void FillDefault(const AttrRule& rule, CK_OBJECT_CLASS object_class, Object& obj) {
+  switch (rule.def) {
+    case Default::kNone:
+      return;
+    case Default::kFalse:
+      return obj.SetBool(rule.type, false);
+    case Default::kTrue:
+      return obj.SetBool(rule.type, true);
+    case Default::kEmpty:
+      return obj.Set(rule.type, ByteView());
+    case Default::kZero:
+      return obj.SetUlong(rule.type, 0);
+    case Default::kUnavailable:
+      return obj.SetUlong(rule.type, CK_UNAVAILABLE_INFORMATION);
+    case Default::kTrueIfKeyClass:
+      return obj.SetBool(rule.type,
+                         object_class == CKO_PRIVATE_KEY || object_class == CKO_SECRET_KEY);
+  }
+}
+
+}  // namespace
+
+void Schema::Complete(CK_OBJECT_CLASS object_class) {
+  defaults_ = Object();
+  defaults_.SetUlong(CKA_CLASS, object_class);
+  const CK_ATTRIBUTE_TYPE subtype_attr = SubtypeAttribute(object_class);
+  if (subtype_attr != 0) defaults_.SetUlong(subtype_attr, CK_UNAVAILABLE_INFORMATION);
+  ForEach([&](const AttrRule& rule) {
+    if (!defaults_.Has(rule.type)) FillDefault(rule, object_class, defaults_);
+  });
   by_type_.clear();
   ForEach([&](const AttrRule& rule) { by_type_.push_back(&rule); });
   std::stable_sort(by_type_.begin(), by_type_.end(),
@@ -289,6 +320,26 @@ Result<SchemaId> SchemaIdFor(CK_OBJECT_CLASS object_class, CK_ULONG subtype) {
   return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "key type");
 }
 
+CK_OBJECT_CLASS ClassOf(SchemaId id) {
+  switch (id) {
+    case SchemaId::kData:
+      return CKO_DATA;
+    case SchemaId::kX509:
+      return CKO_CERTIFICATE;
+    case SchemaId::kSecretSized:
+    case SchemaId::kSecretFixed:
+      return CKO_SECRET_KEY;
+    case SchemaId::kRsaPublic:
+    case SchemaId::kEcPublic:
+      return CKO_PUBLIC_KEY;
+    case SchemaId::kRsaPrivate:
+    case SchemaId::kEcPrivate:
+    case SchemaId::kCount:
+      break;
+  }
+  return CKO_PRIVATE_KEY;
+}
+
 Schema Assemble(SchemaId id) {
   Schema schema;
   schema.Add(kStorage);
@@ -321,7 +372,7 @@ Schema Assemble(SchemaId id) {
     case SchemaId::kCount:
       break;
   }
-  schema.BuildIndex();
+  schema.Complete(ClassOf(id));
   return schema;
 }
 

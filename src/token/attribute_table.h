@@ -76,14 +76,20 @@ class Schema {
   }
 
   void Add(std::span<const AttrRule> rows) { parts_[count_++] = rows; }
-  // Sorts the rows by type for Find, once all parts are added. Where two parts name the same
-  // type, the earlier part's row is the one found.
-  void BuildIndex();
+  // A new object of this schema before its template is applied: CKA_CLASS, the subtype
+  // attribute (CK_UNAVAILABLE_INFORMATION until the caller sets it, in place) and every row's
+  // default. Copied for each new object, so the rows are interpreted once, not per object.
+  const Object& Defaults() const { return defaults_; }
+
+  // Sorts the rows by type for Find and builds Defaults, once all parts are added. Where two
+  // parts name the same type, the earlier part's row is the one found.
+  void Complete(CK_OBJECT_CLASS object_class);
 
  private:
   std::array<std::span<const AttrRule>, 6> parts_{};
   size_t count_ = 0;
   std::vector<const AttrRule*> by_type_;
+  Object defaults_;
 };
 
 bool IsKeyClass(CK_OBJECT_CLASS object_class);
