@@ -320,59 +320,32 @@ Result<SchemaId> SchemaIdFor(CK_OBJECT_CLASS object_class, CK_ULONG subtype) {
   return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "key type");
 }
 
-CK_OBJECT_CLASS ClassOf(SchemaId id) {
-  switch (id) {
-    case SchemaId::kData:
-      return CKO_DATA;
-    case SchemaId::kX509:
-      return CKO_CERTIFICATE;
-    case SchemaId::kSecretSized:
-    case SchemaId::kSecretFixed:
-      return CKO_SECRET_KEY;
-    case SchemaId::kRsaPublic:
-    case SchemaId::kEcPublic:
-      return CKO_PUBLIC_KEY;
-    case SchemaId::kRsaPrivate:
-    case SchemaId::kEcPrivate:
-    case SchemaId::kCount:
-      break;
-  }
-  return CKO_PRIVATE_KEY;
-}
+// Each combination's class and the tables it adds to kStorage.
+struct SchemaRow {
+  SchemaId id;
+  CK_OBJECT_CLASS object_class;
+  std::array<Rows, 3> parts;
+};
 
-Schema Assemble(SchemaId id) {
+constexpr SchemaRow kSchemaRows[] = {
+    {SchemaId::kData, CKO_DATA, {Rows(kData)}},
+    {SchemaId::kX509, CKO_CERTIFICATE, {Rows(kCertificate), Rows(kX509)}},
+    {SchemaId::kSecretSized, CKO_SECRET_KEY, {Rows(kKey), Rows(kSecretKey), Rows(kSecretSized)}},
+    {SchemaId::kSecretFixed, CKO_SECRET_KEY, {Rows(kKey), Rows(kSecretKey), Rows(kSecretFixed)}},
+    {SchemaId::kRsaPublic, CKO_PUBLIC_KEY, {Rows(kKey), Rows(kPublicKey), Rows(kRsaPublic)}},
+    {SchemaId::kEcPublic, CKO_PUBLIC_KEY, {Rows(kKey), Rows(kPublicKey), Rows(kEcPublic)}},
+    {SchemaId::kRsaPrivate, CKO_PRIVATE_KEY, {Rows(kKey), Rows(kPrivateKey), Rows(kRsaPrivate)}},
+    {SchemaId::kEcPrivate, CKO_PRIVATE_KEY, {Rows(kKey), Rows(kPrivateKey), Rows(kEcPrivate)}},
+};
+static_assert(std::size(kSchemaRows) == static_cast<size_t>(SchemaId::kCount));
+
+Schema Assemble(const SchemaRow& row) {
   Schema schema;
   schema.Add(kStorage);
-  switch (id) {
-    case SchemaId::kData:
-      schema.Add(kData);
-      break;
-    case SchemaId::kX509:
-      schema.Add(kCertificate);
-      schema.Add(kX509);
-      break;
-    case SchemaId::kSecretSized:
-    case SchemaId::kSecretFixed:
-      schema.Add(kKey);
-      schema.Add(kSecretKey);
-      schema.Add(id == SchemaId::kSecretFixed ? Rows(kSecretFixed) : Rows(kSecretSized));
-      break;
-    case SchemaId::kRsaPublic:
-    case SchemaId::kEcPublic:
-      schema.Add(kKey);
-      schema.Add(kPublicKey);
-      schema.Add(id == SchemaId::kRsaPublic ? Rows(kRsaPublic) : Rows(kEcPublic));
-      break;
-    case SchemaId::kRsaPrivate:
-    case SchemaId::kEcPrivate:
-      schema.Add(kKey);
-      schema.Add(kPrivateKey);
-      schema.Add(id == SchemaId::kRsaPrivate ? Rows(kRsaPrivate) : Rows(kEcPrivate));
-      break;
-    case SchemaId::kCount:
-      break;
+  for (Rows part : row.parts) {
+    if (!part.empty()) schema.Add(part);
   }
-  schema.Complete(ClassOf(id));
+  schema.Complete(row.object_class);
   return schema;
 }
 
@@ -382,7 +355,7 @@ Schema Assemble(SchemaId id) {
 Result<const Schema*> SchemaFor(CK_OBJECT_CLASS object_class, CK_ULONG subtype) {
   static const std::array<Schema, static_cast<size_t>(SchemaId::kCount)> kSchemas = [] {
     std::array<Schema, static_cast<size_t>(SchemaId::kCount)> all;
-    for (size_t i = 0; i < all.size(); ++i) all[i] = Assemble(static_cast<SchemaId>(i));
+    for (const SchemaRow& row : kSchemaRows) all[static_cast<size_t>(row.id)] = Assemble(row);
     return all;
   }();
   P11_ASSIGN_OR_RETURN(SchemaId id, SchemaIdFor(object_class, subtype));
