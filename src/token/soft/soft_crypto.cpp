@@ -34,14 +34,17 @@ OSSL_PARAM OctetParam(const char* key, ByteView bytes) {
 
 }  // namespace
 
-std::string Hex(ByteView bytes) {
+void HexInto(ByteView bytes, std::span<uint8_t> out) {
   static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = static_cast<uint8_t>(kDigits[bytes[i] >> 4]);
+    out[2 * i + 1] = static_cast<uint8_t>(kDigits[bytes[i] & 0xf]);
   }
+}
+
+std::string Hex(ByteView bytes) {
+  std::string out(bytes.size() * 2, '\0');
+  HexInto(bytes, std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,8 @@ using Digest = std::array<uint8_t, 32>;
 
 // Upper-case hexadecimal, for serial numbers and unique ids.
 std::string Hex(ByteView bytes);
+// The same digits written into `out`, which holds exactly 2 * bytes.size() bytes.
+void HexInto(ByteView bytes, std::span<uint8_t> out);
 
 // `count` bytes from the OpenSSL DRBG (CKR_FUNCTION_FAILED when it cannot deliver).
 Result<std::vector<uint8_t>> RandomBytes(size_t count);

@@ -112,6 +112,10 @@ class SoftToken : public TokenBackend {
   void Rebuild_inlock(std::vector<soft::ObjectRow> rows);
   bool Visible_inlock(const Object& object) const;
   Result<std::shared_ptr<const Object>> Find_inlock(ObjectId id);
+  // The object in memory under `id` as it stands, without a store check or visibility rule.
+  std::shared_ptr<const Object> Cached_inlock(ObjectId id) const {
+    return IsSessionId(id) ? session_objects_.Get(id) : token_objects_.Get(id);
+  }
   Result<ObjectId> Insert_inlock(Transaction& txn, const Object& object);
   Result<void> CommitChange_inlock(Transaction& txn);
   // Stores each object (token objects in one transaction) and caches it.

@@ -50,9 +50,7 @@ Result<std::shared_ptr<const KeyMaterial>> SoftToken::KeyFor(const Mechanism& me
   key_material_builds_.fetch_add(1);
   P11_TRY(CheckKeySize(mechanism, *material));
   std::lock_guard<std::mutex> lock(mutex_);
-  bool same =
-      IsSessionId(id) ? session_objects_.Get(id) == object : token_objects_.Get(id) == object;
-  if (same) keys_.emplace(id, material);
+  if (Cached_inlock(id) == object) keys_.emplace(id, material);
   return material;
 }
 
@@ -108,9 +106,7 @@ Result<std::pair<ObjectId, ObjectId>> SoftToken::GenerateKeyPair(const Mechanism
     std::lock_guard<std::mutex> lock(mutex_);
     // Cached only while the object is there to be used (a token object of a store not yet
     // loaded into memory is not); destroying or changing it drops the entry as for any key.
-    const bool present = IsSessionId(ids[1]) ? session_objects_.Get(ids[1]) != nullptr
-                                             : token_objects_.Get(ids[1]) != nullptr;
-    if (present) keys_.emplace(ids[1], std::move(ready));
+    if (Cached_inlock(ids[1]) != nullptr) keys_.emplace(ids[1], std::move(ready));
   }
   return std::make_pair(ids[0], ids[1]);
 }

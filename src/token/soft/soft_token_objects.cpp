@@ -102,12 +102,8 @@ Result<void> SoftToken::SetNextUniqueId_inlock(Object& object) {
   for (size_t i = kUniqueIdBytes; i > kUniqueIdBytes / 2; --i, count >>= 8) {
     id[i - 1] = static_cast<uint8_t>(count);
   }
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::span<uint8_t> hex = object.MutableValue(CKA_UNIQUE_ID, 2 * kUniqueIdBytes);
-  for (size_t i = 0; i < kUniqueIdBytes; ++i) {
-    hex[2 * i] = static_cast<uint8_t>(kDigits[id[i] >> 4]);
-    hex[2 * i + 1] = static_cast<uint8_t>(kDigits[id[i] & 0xf]);
-  }
+  soft::HexInto(ByteView(id, kUniqueIdBytes),
+                object.MutableValue(CKA_UNIQUE_ID, 2 * kUniqueIdBytes));
   return Ok();
 }
 

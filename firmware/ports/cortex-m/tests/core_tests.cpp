@@ -84,24 +84,27 @@ size_t public_len = 0;
 uint8_t signature[wire::kMaxSignature];
 size_t signature_len = 0;
 
+template <size_t N>
+Status Login(wire::User who, const char (&pin)[N]) {
+  wire::LoginReq login;
+  login.who = who;
+  login.pin = Text(pin);
+  wire::Empty none;
+  return Call<wire::Op::kLogin>(login, none);
+}
+
 void SetUpToken() {
   wire::Empty none;
   wire::InitTokenReq init;
   init.so_pin = Text("so-pin-0042");
   init.label = Text("cortex-m");
   CM_CHECK_STATUS(Call<wire::Op::kInitToken>(init, none), Status::kOk);
-  wire::LoginReq so;
-  so.who = wire::User::kSo;
-  so.pin = Text("so-pin-0042");
-  CM_CHECK_STATUS(Call<wire::Op::kLogin>(so, none), Status::kOk);
+  CM_CHECK_STATUS(Login(wire::User::kSo, "so-pin-0042"), Status::kOk);
   wire::InitPinReq pin;
   pin.pin = Text("user-1234");
   CM_CHECK_STATUS(Call<wire::Op::kInitPin>(pin, none), Status::kOk);
   CM_CHECK_STATUS(Call<wire::Op::kLogout>(wire::Empty{}, none), Status::kOk);
-  wire::LoginReq user;
-  user.who = wire::User::kUser;
-  user.pin = Text("user-1234");
-  CM_CHECK_STATUS(Call<wire::Op::kLogin>(user, none), Status::kOk);
+  CM_CHECK_STATUS(Login(wire::User::kUser, "user-1234"), Status::kOk);
 }
 
 void GenerateSignVerifyP256() {
@@ -242,10 +245,7 @@ void HmacAndDigestLargestData() {
 void SessionObjectsToCapacity() {
   wire::Empty none;
   TheCore().Reset();  // a USB reset: logged out, the earlier tests' session keys gone
-  wire::LoginReq user;
-  user.who = wire::User::kUser;
-  user.pin = Text("user-1234");
-  CM_CHECK_STATUS(Call<wire::Op::kLogin>(user, none), Status::kOk);
+  CM_CHECK_STATUS(Login(wire::User::kUser, "user-1234"), Status::kOk);
   wire::CreateObjectReq create;
   create.attrs = Text("a data object");
   wire::KeyId ids[kMaxSessionObjects] = {};
