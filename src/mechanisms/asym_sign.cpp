@@ -73,22 +73,29 @@ Result<size_t> RawToDer(ByteView raw, std::span<uint8_t> der) {
 }
 
 // The contexts of one signature or verification. Hash-and-sign uses md_ctx_ (its EVP_PKEY_CTX
-// is owned by it); direct input uses pkey_ctx_.
+// is owned by it); direct input uses pkey_ctx_, taken from the key's pool of ready contexts
+// and given back after an operation that went well.
 class SignatureContexts {
  protected:
-  Result<void> Init(EVP_PKEY* pkey, bool sign) {
+  Result<void> Init(const KeyMaterial& key, bool sign) {
     if (spec_.md != nullptr) {
       md_ctx_.reset(EVP_MD_CTX_new());
       EVP_PKEY_CTX* pctx = nullptr;
       int ok = !md_ctx_ ? 0
-               : sign   ? EVP_DigestSignInit(md_ctx_.get(), &pctx, spec_.md, nullptr, pkey)
-                        : EVP_DigestVerifyInit(md_ctx_.get(), &pctx, spec_.md, nullptr, pkey);
+               : sign   ? EVP_DigestSignInit(md_ctx_.get(), &pctx, spec_.md, nullptr,
+                                             key.pkey.get())
+                        : EVP_DigestVerifyInit(md_ctx_.get(), &pctx, spec_.md, nullptr,
+                                               key.pkey.get());
       if (ok != 1) return ossl::ToError(CKR_FUNCTION_FAILED, "DigestSign/VerifyInit");
       // The operation ends after Final: no need for OpenSSL to finalise a copy.
       EVP_MD_CTX_set_flags(md_ctx_.get(), EVP_MD_CTX_FLAG_FINALISE);
       return Configure(pctx, spec_);
     }
-    pkey_ctx_.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+    use_ = ossl::SignatureUse{sign, spec_.rsa_padding};
+    if (spec_.rsa_padding != RSA_PKCS1_PSS_PADDING) pool_ = key.signature_contexts;
+    if (pool_ != nullptr) pkey_ctx_ = pool_->Take(use_);
+    if (pkey_ctx_ != nullptr) return Ok();
+    pkey_ctx_.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, key.pkey.get(), nullptr));
     int ok = !pkey_ctx_ ? 0
              : sign     ? EVP_PKEY_sign_init(pkey_ctx_.get())
                         : EVP_PKEY_verify_init(pkey_ctx_.get());
@@ -97,6 +104,13 @@ class SignatureContexts {
   }
 
   explicit SignatureContexts(const SignatureSpec& spec) : spec_(spec) {}
+  ~SignatureContexts() {
+    if (pool_ != nullptr && pkey_ctx_ != nullptr && reusable_) {
+      pool_->Give(use_, std::move(pkey_ctx_));
+    }
+  }
+  SignatureContexts(const SignatureContexts&) = delete;
+  SignatureContexts& operator=(const SignatureContexts&) = delete;
 
   // PKCS#11 3.1 mechanisms table: direct-input signature mechanisms are single-part only.
   Result<void> CheckMultiPart() const {
@@ -104,16 +118,24 @@ class SignatureContexts {
     return Ok();
   }
 
+  // After a direct-input call: whether the context is fit for another operation. A failed
+  // call may have left it half-way.
+  void KeepIf(bool fit) { reusable_ = reusable_ && fit; }
+
   SignatureSpec spec_;
   ossl::UniquePtr<EVP_MD_CTX> md_ctx_;
   ossl::UniquePtr<EVP_PKEY_CTX> pkey_ctx_;
+
+ private:
+  std::shared_ptr<ossl::SignatureContextPool> pool_;
+  ossl::SignatureUse use_;
+  bool reusable_ = true;
 };
 
 class SignOp final : public SignOperation, private SignatureContexts {
  public:
-  SignOp(ossl::UniquePtr<EVP_PKEY> pkey, const SignatureSpec& spec)
-      : SignatureContexts(spec), pkey_(std::move(pkey)) {}
-  Result<void> Init() { return SignatureContexts::Init(pkey_.get(), true); }
+  explicit SignOp(const SignatureSpec& spec) : SignatureContexts(spec) {}
+  Result<void> Init(const KeyMaterial& key) { return SignatureContexts::Init(key, true); }
 
   Result<void> Update(ByteView data) override {
     P11_TRY(CheckMultiPart());
@@ -138,7 +160,9 @@ class SignOp final : public SignOperation, private SignatureContexts {
     }
     P11_TRY(CheckDirectInput(spec_, data));
     return Produce(signature, [&](uint8_t* out, size_t* len) {
-      return EVP_PKEY_sign(pkey_ctx_.get(), out, len, data.data(), data.size());
+      int ok = EVP_PKEY_sign(pkey_ctx_.get(), out, len, data.data(), data.size());
+      KeepIf(ok == 1);
+      return ok;
     });
   }
 
@@ -162,15 +186,12 @@ class SignOp final : public SignOperation, private SignatureContexts {
     signature.Commit(spec_.signature_len);
     return Ok();
   }
-
-  ossl::UniquePtr<EVP_PKEY> pkey_;
 };
 
 class VerifyOp final : public VerifyOperation, private SignatureContexts {
  public:
-  VerifyOp(ossl::UniquePtr<EVP_PKEY> pkey, const SignatureSpec& spec)
-      : SignatureContexts(spec), pkey_(std::move(pkey)) {}
-  Result<void> Init() { return SignatureContexts::Init(pkey_.get(), false); }
+  explicit VerifyOp(const SignatureSpec& spec) : SignatureContexts(spec) {}
+  Result<void> Init(const KeyMaterial& key) { return SignatureContexts::Init(key, false); }
 
   Result<void> Update(ByteView data) override {
     P11_TRY(CheckMultiPart());
@@ -198,7 +219,9 @@ class VerifyOp final : public VerifyOperation, private SignatureContexts {
     }
     P11_TRY(CheckDirectInput(spec_, data));
     return Check(signature, [&](ByteView sig) {
-      return EVP_PKEY_verify(pkey_ctx_.get(), sig.data(), sig.size(), data.data(), data.size());
+      int ok = EVP_PKEY_verify(pkey_ctx_.get(), sig.data(), sig.size(), data.data(), data.size());
+      KeepIf(ok == 1 || ok == 0);  // 0: a signature that does not verify
+      return ok;
     });
   }
 
@@ -220,23 +243,21 @@ class VerifyOp final : public VerifyOperation, private SignatureContexts {
     if (ok != 1) return ossl::ToError(CKR_SIGNATURE_INVALID, "verify");
     return Ok();
   }
-
-  ossl::UniquePtr<EVP_PKEY> pkey_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<SignOperation>> NewSignOperation(ossl::UniquePtr<EVP_PKEY> pkey,
+Result<std::unique_ptr<SignOperation>> NewSignOperation(const KeyMaterial& key,
                                                         const SignatureSpec& spec) {
-  auto op = std::make_unique<SignOp>(std::move(pkey), spec);
-  P11_TRY(op->Init());
+  auto op = std::make_unique<SignOp>(spec);
+  P11_TRY(op->Init(key));
   return std::unique_ptr<SignOperation>(std::move(op));
 }
 
-Result<std::unique_ptr<VerifyOperation>> NewVerifyOperation(ossl::UniquePtr<EVP_PKEY> pkey,
+Result<std::unique_ptr<VerifyOperation>> NewVerifyOperation(const KeyMaterial& key,
                                                             const SignatureSpec& spec) {
-  auto op = std::make_unique<VerifyOp>(std::move(pkey), spec);
-  P11_TRY(op->Init());
+  auto op = std::make_unique<VerifyOp>(spec);
+  P11_TRY(op->Init(key));
   return std::unique_ptr<VerifyOperation>(std::move(op));
 }
 

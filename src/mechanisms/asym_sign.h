@@ -8,8 +8,7 @@
 #include <memory>
 
 #include "common/result.h"
-#include "mechanisms/operation.h"
-#include "mechanisms/ossl/unique_ptr.h"
+#include "mechanisms/mechanism.h"
 
 namespace p11::asym {
 
@@ -34,9 +33,11 @@ struct SignatureSpec {
   size_t input_max_len = std::numeric_limits<size_t>::max();
 };
 
-Result<std::unique_ptr<SignOperation>> NewSignOperation(ossl::UniquePtr<EVP_PKEY> pkey,
+// Over `key`'s EVP_PKEY; a direct-input operation reuses a ready context of the key's when
+// one is free (KeyMaterial::signature_contexts).
+Result<std::unique_ptr<SignOperation>> NewSignOperation(const KeyMaterial& key,
                                                         const SignatureSpec& spec);
-Result<std::unique_ptr<VerifyOperation>> NewVerifyOperation(ossl::UniquePtr<EVP_PKEY> pkey,
+Result<std::unique_ptr<VerifyOperation>> NewVerifyOperation(const KeyMaterial& key,
                                                             const SignatureSpec& spec);
 
 }  // namespace p11::asym

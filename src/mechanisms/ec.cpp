@@ -6,13 +6,11 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <mutex>
-#include <unordered_map>
-#include <vector>
 
 #include "mechanisms/asym_sign.h"
 #include "mechanisms/asym_util.h"
 #include "mechanisms/ossl/error.h"
+#include "mechanisms/ossl/pkey_ctx_pool.h"
 #include "mechanisms/registry.h"
 
 namespace p11 {
@@ -53,43 +51,19 @@ constexpr EcRow kEcRows[] = {
 constexpr size_t kMaxPointBytes = 133;
 constexpr size_t kMaxScalarBytes = 66;  // P-521
 
-// Ready key generation contexts, a free list per curve. A context keeps the EC_GROUP it built
-// from the curve name at its first generation (about a third of generating a P-256 key), so a
-// reused one skips that. A context serves one generation at a time: taken, then given back; a
-// thread that finds the list empty makes a new one and never waits for another's generation.
-class KeygenContexts {
- public:
-  Result<ossl::UniquePtr<EVP_PKEY_CTX>> Take(const asym::Curve& curve) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      std::vector<ossl::UniquePtr<EVP_PKEY_CTX>>& free = free_[&curve];
-      if (!free.empty()) {
-        ossl::UniquePtr<EVP_PKEY_CTX> ctx = std::move(free.back());
-        free.pop_back();
-        return ctx;
-      }
-    }
-    ossl::UniquePtr<EVP_PKEY_CTX> ctx(
-        EVP_PKEY_CTX_new_from_name(nullptr, asym::ProviderKeyName("EC"), nullptr));
-    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
-        EVP_PKEY_CTX_set_group_name(ctx.get(), curve.group_name) != 1) {
-      return ossl::ToError(CKR_FUNCTION_FAILED, "EC keygen init");
-    }
-    return ctx;
+// A key generation context keeps the EC_GROUP it built from the curve name at its first
+// generation (about a third of generating a P-256 key), so a pooled one skips that.
+Result<ossl::UniquePtr<EVP_PKEY_CTX>> KeygenContext(ossl::PkeyCtxPool<const asym::Curve*>& pool,
+                                                    const asym::Curve& curve) {
+  if (ossl::UniquePtr<EVP_PKEY_CTX> ready = pool.Take(&curve)) return ready;
+  ossl::UniquePtr<EVP_PKEY_CTX> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, asym::ProviderKeyName("EC"), nullptr));
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_group_name(ctx.get(), curve.group_name) != 1) {
+    return ossl::ToError(CKR_FUNCTION_FAILED, "EC keygen init");
   }
-
-  // Only a context whose generation succeeded comes back.
-  void Give(const asym::Curve& curve, ossl::UniquePtr<EVP_PKEY_CTX> ctx) {
-    constexpr size_t kMaxFree = 8;  // more than the threads that usually generate at once
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<ossl::UniquePtr<EVP_PKEY_CTX>>& free = free_[&curve];
-    if (free.size() < kMaxFree) free.push_back(std::move(ctx));
-  }
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<const asym::Curve*, std::vector<ossl::UniquePtr<EVP_PKEY_CTX>>> free_;
-};
+  return ctx;
+}
 
 class EcMechanism final : public Mechanism {
  public:
@@ -104,13 +78,13 @@ class EcMechanism final : public Mechanism {
   Result<std::unique_ptr<SignOperation>> BeginSign(ByteView param,
                                                    const KeyMaterial& key) const override {
     P11_ASSIGN_OR_RETURN(asym::SignatureSpec spec, SpecFor(param, key, KeyUse::kPrivate));
-    return asym::NewSignOperation(asym::ShareKey(key), spec);
+    return asym::NewSignOperation(key, spec);
   }
 
   Result<std::unique_ptr<VerifyOperation>> BeginVerify(ByteView param,
                                                        const KeyMaterial& key) const override {
     P11_ASSIGN_OR_RETURN(asym::SignatureSpec spec, SpecFor(param, key, KeyUse::kPublic));
-    return asym::NewVerifyOperation(asym::ShareKey(key), spec);
+    return asym::NewVerifyOperation(key, spec);
   }
 
   Result<void> GenerateKeyPair(ByteView param, Object& pub, Object& priv) const override {
@@ -142,7 +116,7 @@ class EcMechanism final : public Mechanism {
 
   EcRow row_;
   std::shared_ptr<const asym::Digests> digests_;
-  mutable KeygenContexts keygen_;
+  mutable ossl::PkeyCtxPool<const asym::Curve*> keygen_;
 };
 
 // PKCS#11 3.1 §2.3.6: the curve comes from CKA_EC_PARAMS of the public template; both halves
@@ -158,11 +132,11 @@ Result<EcMechanism::Generated> EcMechanism::Generate(ByteView param, Object& pub
     return Fail(CKR_TEMPLATE_INCONSISTENT, "CKA_EC_PARAMS of the private key");
   }
 
-  P11_ASSIGN_OR_RETURN(ossl::UniquePtr<EVP_PKEY_CTX> ctx, keygen_.Take(*curve));
+  P11_ASSIGN_OR_RETURN(ossl::UniquePtr<EVP_PKEY_CTX> ctx, KeygenContext(keygen_, *curve));
   EVP_PKEY* raw = nullptr;
   if (EVP_PKEY_generate(ctx.get(), &raw) != 1)
     return ossl::ToError(CKR_FUNCTION_FAILED, "EC keygen");
-  keygen_.Give(*curve, std::move(ctx));
+  keygen_.Give(curve, std::move(ctx));
   ossl::UniquePtr<EVP_PKEY> pkey(raw);
 
   // Both values in one request: the provider converts the point to affine form once, which is

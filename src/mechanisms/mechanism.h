@@ -10,6 +10,7 @@
 #include "common/result.h"
 #include "common/secure_buffer.h"
 #include "mechanisms/operation.h"
+#include "mechanisms/ossl/pkey_ctx_pool.h"
 #include "mechanisms/ossl/unique_ptr.h"
 #include "pkcs11/pkcs11.h"
 #include "token/object.h"
@@ -26,6 +27,11 @@ struct KeyMaterial {
   // Key size in the unit C_GetMechanismInfo uses for this key type (bits for RSA/EC, bytes
   // for secret keys), checked against ulMinKeySize/ulMaxKeySize → CKR_KEY_SIZE_RANGE.
   CK_ULONG size = 0;
+  // Direct-input signature contexts over `pkey`, ready for the next operation. Shared with
+  // the operations that took one, so a context goes back here even after the key left the
+  // cache; the last owner frees them with the key.
+  std::shared_ptr<ossl::SignatureContextPool> signature_contexts =
+      std::make_shared<ossl::SignatureContextPool>();
 };
 
 class Mechanism {

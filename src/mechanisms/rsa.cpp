@@ -212,7 +212,7 @@ Result<std::unique_ptr<SignOperation>> RsaMechanism::BeginSign(ByteView param,
     return rsa::NewRawSignOperation(asym::ShareKey(key));
   }
   P11_ASSIGN_OR_RETURN(asym::SignatureSpec spec, SpecFor(param, key, KeyUse::kPrivate));
-  return asym::NewSignOperation(asym::ShareKey(key), spec);
+  return asym::NewSignOperation(key, spec);
 }
 
 Result<std::unique_ptr<VerifyOperation>> RsaMechanism::BeginVerify(ByteView param,
@@ -223,7 +223,7 @@ Result<std::unique_ptr<VerifyOperation>> RsaMechanism::BeginVerify(ByteView para
     return rsa::NewRawVerifyOperation(asym::ShareKey(key));
   }
   P11_ASSIGN_OR_RETURN(asym::SignatureSpec spec, SpecFor(param, key, KeyUse::kPublic));
-  return asym::NewVerifyOperation(asym::ShareKey(key), spec);
+  return asym::NewVerifyOperation(key, spec);
 }
 
 Result<std::unique_ptr<RecoverOperation>> RsaMechanism::BeginVerifyRecover(

@@ -12,13 +12,15 @@
 #include "common/call_scope.h"
 #include "common/log.h"
 #include "common/rv_name.h"
+#include "common/striped_shared_mutex.h"
 
 namespace p11 {
 namespace {
 
 // The lock is a pointer so that a child after fork() can replace one another thread of the
-// parent held at the time of the fork (the child has only the forking thread).
-std::atomic<std::shared_mutex*> g_lock{new std::shared_mutex};
+// parent held at the time of the fork (the child has only the forking thread). Every call
+// reads through it: striped, so that calls on different threads do not share its cache line.
+std::atomic<StripedSharedMutex*> g_lock{new StripedSharedMutex};
 std::unique_ptr<Module> g_module;
 std::atomic<pid_t> g_owner_pid{0};
 std::once_flag g_atfork_once;
@@ -28,7 +30,7 @@ std::once_flag g_atfork_once;
 // old state is abandoned, not destroyed: closing the parent's handles from the child is
 // exactly what SQLite forbids.
 void AfterForkInChild() {
-  g_lock.store(new std::shared_mutex);
+  g_lock.store(new StripedSharedMutex);
   (void)g_module.release();  // NOLINT: deliberately abandoned
   g_owner_pid.store(0);
 }

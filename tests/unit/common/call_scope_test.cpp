@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <thread>
+#include <vector>
 
 namespace p11 {
 namespace {
@@ -41,6 +43,27 @@ TEST(CallScopeTest, EachThreadHasItsOwnCall) {
   EXPECT_NE(other_inside, 0u);
   EXPECT_NE(other_inside, mine);
   EXPECT_EQ(CurrentCallId(), mine);
+}
+
+// Ids are made per thread without a shared counter; they must still never collide.
+TEST(CallScopeTest, IdsAreUniqueAcrossThreads) {
+  constexpr int kThreads = 8;
+  constexpr int kCalls = 2000;
+  std::vector<std::vector<uint64_t>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&ids, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        CallScope scope;
+        ids[t].push_back(CurrentCallId());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<uint64_t> all;
+  for (const auto& per_thread : ids) all.insert(per_thread.begin(), per_thread.end());
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kCalls));
+  EXPECT_EQ(all.count(0), 0u);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // directly, and the PKCS#11 rules of PKCS#11 3.1 §2.3 (r‖s signatures, DER CKA_EC_POINT).
 #include <openssl/ec.h>
 
+#include <set>
+
 #include "mechanisms/asym_test_util.h"
 #include "mechanisms/asym_util.h"
 #include "registry_suite.h"
@@ -231,6 +233,56 @@ TEST_F(EcTest, MultiPartAndRawRules) {
   EXPECT_TRUE(
       asym_test::Verify(Mech(CKM_ECDSA), {}, *pub_key, View(long_hash), View(*long_sig)).ok());
   EXPECT_EQ(Mech(CKM_ECDSA).BeginSign(View(Bytes(1)), *key).rv(), CKR_MECHANISM_PARAM_INVALID);
+}
+
+// Raw ECDSA operations take a ready context from the key and give it back (KeyMaterial::
+// signature_contexts). Whatever context an operation gets, each signature must carry a fresh
+// nonce and verify, two operations alive at once must not share one, and a verification that
+// failed must not spoil the context for the next.
+TEST_F(EcTest, RawEcdsaReusesTheKeysContextsSafely) {
+  Object pub, priv;
+  Generate(kP256, pub, priv);
+  auto key = Material(priv);
+  auto pub_key = Material(pub);
+  ossl::UniquePtr<EVP_PKEY> openssl_pub = asym_test::FromSpki(pub.GetBytes(CKA_PUBLIC_KEY_INFO));
+  ASSERT_NE(openssl_pub, nullptr);
+  Bytes hash = Sha256(View(Hex("616263")));
+
+  auto first = Mech(CKM_ECDSA).BeginSign({}, *key);
+  auto second = Mech(CKM_ECDSA).BeginSign({}, *key);  // while the first is alive
+  ASSERT_TRUE(first.ok() && second.ok());
+  std::set<Bytes> seen;
+  for (auto* op : {&*first, &*second}) {
+    Bytes sig(64);
+    CK_ULONG len = sig.size();
+    OutBuffer out(sig.data(), &len);
+    ASSERT_TRUE((*op)->Sign(View(hash), out).ok());
+    seen.insert(sig);
+  }
+  first->reset();
+  second->reset();
+  ossl::UniquePtr<EVP_PKEY_CTX> pooled = key->signature_contexts->Take({true, 0});
+  ASSERT_NE(pooled, nullptr) << "a finished raw ECDSA operation gives its context back";
+  key->signature_contexts->Give({true, 0}, std::move(pooled));
+
+  for (int i = 0; i < 16; ++i) {
+    auto sig = asym_test::Sign(Mech(CKM_ECDSA), {}, *key, View(hash));
+    ASSERT_TRUE(sig.ok());
+    seen.insert(*sig);
+    // Checked by OpenSSL directly, not through the operation under test.
+    Bytes der = RawToDer(*sig);
+    ossl::UniquePtr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, openssl_pub.get(),
+                                                                   nullptr));
+    ASSERT_EQ(EVP_PKEY_verify_init(check.get()), 1);
+    EXPECT_EQ(EVP_PKEY_verify(check.get(), der.data(), der.size(), hash.data(), hash.size()), 1);
+
+    Bytes tampered = *sig;
+    tampered[i] ^= 0x80;
+    EXPECT_EQ(asym_test::Verify(Mech(CKM_ECDSA), {}, *pub_key, View(hash), View(tampered)).rv(),
+              CKR_SIGNATURE_INVALID);
+    EXPECT_TRUE(asym_test::Verify(Mech(CKM_ECDSA), {}, *pub_key, View(hash), View(*sig)).ok());
+  }
+  EXPECT_EQ(seen.size(), 18u) << "every signature has its own nonce";
 }
 
 TEST_F(EcTest, VerifyErrorsAndKeyChecks) {

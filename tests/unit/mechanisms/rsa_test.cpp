@@ -299,6 +299,34 @@ TEST_F(RsaTest, RawMechanismsAreSinglePartAndBoundTheirInput) {
       CKR_DATA_LEN_RANGE);
 }
 
+// Direct-input PKCS#1 v1.5 reuses the key's ready contexts, sign and verify apart; PSS, whose
+// parameters come with each operation, always gets a context of its own.
+TEST_F(RsaTest, DirectPkcs1ReusesContextsAndPssDoesNot) {
+  auto priv = Material(*priv_);
+  auto pub = Material(*pub_);
+  Bytes info(51, 0x5c);
+  for (int i = 0; i < 3; ++i) {
+    auto sig = asym_test::Sign(Mech(CKM_RSA_PKCS), {}, *priv, View(info));
+    ASSERT_TRUE(sig.ok());
+    EXPECT_TRUE(asym_test::Verify(Mech(CKM_RSA_PKCS), {}, *pub, View(info), View(*sig)).ok());
+    Bytes other = info;
+    other[i] ^= 1;
+    EXPECT_EQ(asym_test::Verify(Mech(CKM_RSA_PKCS), {}, *pub, View(other), View(*sig)).rv(),
+              CKR_SIGNATURE_INVALID);
+  }
+  auto& signing = *priv->signature_contexts;
+  ossl::UniquePtr<EVP_PKEY_CTX> ready = signing.Take({true, RSA_PKCS1_PADDING});
+  EXPECT_NE(ready, nullptr);
+  EXPECT_EQ(signing.Take({false, RSA_PKCS1_PADDING}), nullptr) << "no verify context on the "
+                                                                    "private key's material";
+  EXPECT_NE(pub->signature_contexts->Take({false, RSA_PKCS1_PADDING}), nullptr);
+
+  CK_RSA_PKCS_PSS_PARAMS pss{CKM_SHA256, CKG_MGF1_SHA256, 32};
+  ASSERT_TRUE(
+      asym_test::Sign(Mech(CKM_RSA_PKCS_PSS), ParamBytes(pss), *priv, View(Bytes(32, 7))).ok());
+  EXPECT_EQ(signing.Take({true, RSA_PKCS1_PSS_PADDING}), nullptr);
+}
+
 TEST_F(RsaTest, PssParametersAreChecked) {
   auto priv = Material(*priv_);
   auto begin = [&](CK_MECHANISM_TYPE m, CK_RSA_PKCS_PSS_PARAMS p) {

@@ -1,0 +1,63 @@
+// Initialised EVP_PKEY_CTXs kept for reuse, a few per kind of use.
+//
+// Making a context and initialising it for an operation costs OpenSSL 3.0 an algorithm fetch
+// under its global method-store lock and a walk of its name map: about a tenth of an ECDSA
+// P-256 signature, and the part of it that keeps two threads from scaling. An initialised
+// context may serve the same operation again (EVP_PKEY_sign(3): "can be called more than
+// once on the same context if several operations are performed using the same parameters";
+// likewise verify and generate), so operations take one here and give it back when done.
+// A context serves one operation at a time; a taker that finds none makes its own.
+#pragma once
+
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "mechanisms/ossl/unique_ptr.h"
+
+namespace ossl {
+
+// `Kind` says what a context was initialised for (equality-comparable, cheap to copy).
+template <class Kind>
+class PkeyCtxPool {
+ public:
+  // A free context initialised for `kind`, or null when there is none.
+  UniquePtr<EVP_PKEY_CTX> Take(const Kind& kind) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = free_.rbegin(); it != free_.rend(); ++it) {
+      if (it->first == kind) {
+        UniquePtr<EVP_PKEY_CTX> ctx = std::move(it->second);
+        free_.erase(std::next(it).base());
+        return ctx;
+      }
+    }
+    return nullptr;
+  }
+
+  // Only a context whose last operation succeeded may come back: a failure can leave it
+  // half-configured.
+  void Give(const Kind& kind, UniquePtr<EVP_PKEY_CTX> ctx) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.size() < kMaxFree) free_.emplace_back(kind, std::move(ctx));
+  }
+
+ private:
+  // More than the threads that usually use one key, or one curve, at once; beyond it a
+  // returned context is freed.
+  static constexpr size_t kMaxFree = 8;
+
+  std::mutex mutex_;
+  std::vector<std::pair<Kind, UniquePtr<EVP_PKEY_CTX>>> free_;
+};
+
+// What a direct-input signature context (EVP_PKEY_sign / EVP_PKEY_verify on the caller's
+// hash or DigestInfo) was initialised for. Such a context has no other setting than the
+// RSA padding; PSS, whose parameters vary per operation, is not pooled.
+struct SignatureUse {
+  bool sign = false;
+  int rsa_padding = 0;  // 0: the key type's default (ECDSA)
+  friend bool operator==(const SignatureUse&, const SignatureUse&) = default;
+};
+using SignatureContextPool = PkeyCtxPool<SignatureUse>;
+
+}  // namespace ossl

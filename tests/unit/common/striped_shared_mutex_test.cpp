@@ -1,0 +1,96 @@
+// StripedSharedMutex: readers on different threads hold it together, a writer excludes every
+// reader whichever stripe it reads through, and a blocked reader proceeds once the writer is
+// done.
+#include "common/striped_shared_mutex.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <vector>
+
+namespace p11 {
+namespace {
+
+TEST(StripedSharedMutexTest, ThreadsReadTogether) {
+  StripedSharedMutex mu;
+  std::shared_lock mine(mu);
+  std::vector<std::thread> readers;
+  std::atomic<int> held{0};
+  for (int i = 0; i < 20; ++i) {  // more threads than stripes
+    readers.emplace_back([&] {
+      if (mu.try_lock_shared()) {
+        held.fetch_add(1);
+        mu.unlock_shared();
+      }
+    });
+  }
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(held.load(), 20);
+  bool writer_entered = true;
+  std::thread([&] {
+    writer_entered = mu.try_lock();
+    if (writer_entered) mu.unlock();
+  }).join();
+  EXPECT_FALSE(writer_entered) << "a writer cannot enter while this thread reads";
+}
+
+TEST(StripedSharedMutexTest, AWriterExcludesReadersOnEveryStripe) {
+  StripedSharedMutex mu;
+  std::unique_lock writer(mu);
+  std::vector<std::thread> readers;
+  std::atomic<int> entered{0};
+  for (int i = 0; i < 20; ++i) {
+    readers.emplace_back([&] {
+      if (mu.try_lock_shared()) {
+        entered.fetch_add(1);
+        mu.unlock_shared();
+      }
+    });
+  }
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(entered.load(), 0);
+}
+
+TEST(StripedSharedMutexTest, AWaitingReaderEntersWhenTheWriterLeaves) {
+  StripedSharedMutex mu;
+  std::unique_lock writer(mu);
+  std::atomic<bool> inside{false};
+  std::future<void> reader = std::async(std::launch::async, [&] {
+    std::shared_lock lock(mu);
+    inside = true;
+  });
+  EXPECT_EQ(reader.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  EXPECT_FALSE(inside.load());
+  writer.unlock();
+  ASSERT_EQ(reader.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(inside.load());
+  EXPECT_TRUE(mu.try_lock()) << "the reader has left";
+  mu.unlock();
+}
+
+TEST(StripedSharedMutexTest, AFailedTryLockLeavesNothingHeld) {
+  StripedSharedMutex mu;
+  std::promise<void> reading, done;
+  std::thread reader([&] {
+    std::shared_lock lock(mu);
+    reading.set_value();
+    done.get_future().wait();
+  });
+  reading.get_future().wait();
+  EXPECT_FALSE(mu.try_lock());
+  // Stripes taken before the one that failed were released: this thread can still read.
+  EXPECT_TRUE(mu.try_lock_shared());
+  mu.unlock_shared();
+  done.set_value();
+  reader.join();
+  EXPECT_TRUE(mu.try_lock());
+  mu.unlock();
+}
+
+}  // namespace
+}  // namespace p11

@@ -1,0 +1,44 @@
+// PkeyCtxPool: a context comes back only for the kind it was given for, each is handed out
+// once, and the pool holds a bounded number.
+#include "mechanisms/ossl/pkey_ctx_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace ossl {
+namespace {
+
+UniquePtr<EVP_PKEY_CTX> NewContext() {
+  return UniquePtr<EVP_PKEY_CTX>(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+}
+
+TEST(PkeyCtxPoolTest, EmptyPoolHasNothing) {
+  SignatureContextPool pool;
+  EXPECT_EQ(pool.Take({true, 0}), nullptr);
+}
+
+TEST(PkeyCtxPoolTest, GivesBackOnlyForTheSameKindAndOnlyOnce) {
+  SignatureContextPool pool;
+  UniquePtr<EVP_PKEY_CTX> ctx = NewContext();
+  ASSERT_NE(ctx, nullptr);
+  EVP_PKEY_CTX* raw = ctx.get();
+  pool.Give({true, 0}, std::move(ctx));
+  EXPECT_EQ(pool.Take({false, 0}), nullptr) << "a signing context is no verification context";
+  EXPECT_EQ(pool.Take({true, 1}), nullptr) << "nor one with another padding";
+  UniquePtr<EVP_PKEY_CTX> taken = pool.Take({true, 0});
+  EXPECT_EQ(taken.get(), raw);
+  EXPECT_EQ(pool.Take({true, 0}), nullptr);
+}
+
+TEST(PkeyCtxPoolTest, KeepsABoundedNumber) {
+  PkeyCtxPool<int> pool;
+  for (int i = 0; i < 20; ++i) pool.Give(7, NewContext());
+  std::vector<UniquePtr<EVP_PKEY_CTX>> taken;
+  while (UniquePtr<EVP_PKEY_CTX> ctx = pool.Take(7)) taken.push_back(std::move(ctx));
+  EXPECT_GE(taken.size(), 1u);
+  EXPECT_LE(taken.size(), 8u);
+}
+
+}  // namespace
+}  // namespace ossl
