@@ -11,9 +11,8 @@ Result<ResolvedObject> ResolveObject(Module& m, Session& s, CK_OBJECT_HANDLE han
     if (object.error().rv == CKR_OBJECT_HANDLE_INVALID) return Fail(invalid_rv, "object gone");
     return object.error();
   }
-  if ((*object)->IsPrivate()) {
-    std::lock_guard lock(s.slot().mu());
-    if (!s.slot().user_logged_in_inlock()) return Fail(invalid_rv, "private object");
+  if ((*object)->IsPrivate() && !s.slot().user_logged_in()) {
+    return Fail(invalid_rv, "private object");
   }
   return ResolvedObject{ref->id, std::move(object).value()};
 }

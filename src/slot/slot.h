@@ -3,6 +3,7 @@
 // session object. Guarded by its own mutex; see module.h for the lock order.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <unordered_map>
 
@@ -24,9 +25,13 @@ class Slot {
   const std::shared_ptr<TokenBackend>& token_ptr() const { return token_; }
   Mutex& mu() { return *mu_; }
 
-  CK_USER_TYPE login_inlock() const { return login_; }
-  void set_login_inlock(CK_USER_TYPE who) { login_ = who; }
-  bool user_logged_in_inlock() const { return login_ == CKU_USER; }
+  CK_USER_TYPE login_inlock() const { return login_.load(std::memory_order_relaxed); }
+  void set_login_inlock(CK_USER_TYPE who) { login_.store(who, std::memory_order_release); }
+  bool user_logged_in_inlock() const { return login_inlock() == CKU_USER; }
+  // The same as a snapshot without the mutex, for a check that would release the mutex right
+  // after anyway (may a session see a private object?). Taking the mutex would make every
+  // thread's key use write its cache line.
+  bool user_logged_in() const { return login_.load(std::memory_order_acquire) == CKU_USER; }
 
   void AddSessionObject_inlock(ObjectId id, CK_SESSION_HANDLE owner) { owners_[id] = owner; }
   void ForgetSessionObject_inlock(ObjectId id) { owners_.erase(id); }
@@ -37,7 +42,8 @@ class Slot {
   const CK_SLOT_ID id_;
   const std::shared_ptr<TokenBackend> token_;
   std::unique_ptr<Mutex> mu_;
-  CK_USER_TYPE login_ = kNobody;
+  // Written with mu_ held; read under it or, by user_logged_in, without.
+  std::atomic<CK_USER_TYPE> login_{kNobody};
   std::unordered_map<ObjectId, CK_SESSION_HANDLE> owners_;
 };
 
