@@ -92,8 +92,8 @@ class SignatureContexts {
       return Configure(pctx, spec_);
     }
     use_ = ossl::SignatureUse{sign, spec_.rsa_padding};
-    if (spec_.rsa_padding != RSA_PKCS1_PSS_PADDING) pool_ = key.signature_contexts;
-    if (pool_ != nullptr) pkey_ctx_ = pool_->Take(use_);
+    if (spec_.rsa_padding != RSA_PKCS1_PSS_PADDING) pool_owner_ = key.weak_from_this().lock();
+    if (pool_owner_ != nullptr) pkey_ctx_ = pool_owner_->signature_contexts.Take(use_);
     if (pkey_ctx_ != nullptr) return Ok();
     pkey_ctx_.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, key.pkey.get(), nullptr));
     int ok = !pkey_ctx_ ? 0
@@ -105,8 +105,8 @@ class SignatureContexts {
 
   explicit SignatureContexts(const SignatureSpec& spec) : spec_(spec) {}
   ~SignatureContexts() {
-    if (pool_ != nullptr && pkey_ctx_ != nullptr && reusable_) {
-      pool_->Give(use_, std::move(pkey_ctx_));
+    if (pool_owner_ != nullptr && pkey_ctx_ != nullptr && reusable_) {
+      pool_owner_->signature_contexts.Give(use_, std::move(pkey_ctx_));
     }
   }
   SignatureContexts(const SignatureContexts&) = delete;
@@ -127,7 +127,8 @@ class SignatureContexts {
   ossl::UniquePtr<EVP_PKEY_CTX> pkey_ctx_;
 
  private:
-  std::shared_ptr<ossl::SignatureContextPool> pool_;
+  // The key whose pool the context goes back to (null: not pooled).
+  std::shared_ptr<const KeyMaterial> pool_owner_;
   ossl::SignatureUse use_;
   bool reusable_ = true;
 };

@@ -18,8 +18,9 @@
 namespace p11 {
 
 // A key ready for use: an EVP_PKEY for asymmetric keys, the raw value for secret keys.
-// Shared read-only between threads; OpenSSL allows concurrent use of one EVP_PKEY.
-struct KeyMaterial {
+// Shared read-only between threads; OpenSSL allows concurrent use of one EVP_PKEY. Made with
+// std::make_shared (MakeKeyMaterial, the key cache), so that an operation can keep it alive.
+struct KeyMaterial : std::enable_shared_from_this<KeyMaterial> {
   CK_OBJECT_CLASS object_class = CK_UNAVAILABLE_INFORMATION;
   CK_KEY_TYPE key_type = CK_UNAVAILABLE_INFORMATION;
   ossl::UniquePtr<EVP_PKEY> pkey;
@@ -27,11 +28,10 @@ struct KeyMaterial {
   // Key size in the unit C_GetMechanismInfo uses for this key type (bits for RSA/EC, bytes
   // for secret keys), checked against ulMinKeySize/ulMaxKeySize → CKR_KEY_SIZE_RANGE.
   CK_ULONG size = 0;
-  // Direct-input signature contexts over `pkey`, ready for the next operation. Shared with
-  // the operations that took one, so a context goes back here even after the key left the
-  // cache; the last owner frees them with the key.
-  std::shared_ptr<ossl::SignatureContextPool> signature_contexts =
-      std::make_shared<ossl::SignatureContextPool>();
+  // Direct-input signature contexts over `pkey`, ready for the next operation. An operation
+  // that took one holds the material until it gives the context back, so the contexts are
+  // freed with the key, never before. Only material owned by a shared_ptr pools contexts.
+  mutable ossl::SignatureContextPool signature_contexts;
 };
 
 class Mechanism {

@@ -21,6 +21,12 @@ namespace ossl {
 template <class Kind>
 class PkeyCtxPool {
  public:
+  PkeyCtxPool() = default;
+  // What owns a pool may move (a KeyMaterial being built); the new pool starts empty and the
+  // old one keeps, and frees, its contexts.
+  PkeyCtxPool(PkeyCtxPool&&) noexcept {}
+  PkeyCtxPool& operator=(PkeyCtxPool&&) noexcept { return *this; }
+
   // A free context initialised for `kind`, or null when there is none.
   UniquePtr<EVP_PKEY_CTX> Take(const Kind& kind) {
     std::lock_guard<std::mutex> lock(mutex_);

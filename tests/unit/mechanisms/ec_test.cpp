@@ -261,9 +261,9 @@ TEST_F(EcTest, RawEcdsaReusesTheKeysContextsSafely) {
   }
   first->reset();
   second->reset();
-  ossl::UniquePtr<EVP_PKEY_CTX> pooled = key->signature_contexts->Take({true, 0});
+  ossl::UniquePtr<EVP_PKEY_CTX> pooled = key->signature_contexts.Take({true, 0});
   ASSERT_NE(pooled, nullptr) << "a finished raw ECDSA operation gives its context back";
-  key->signature_contexts->Give({true, 0}, std::move(pooled));
+  key->signature_contexts.Give({true, 0}, std::move(pooled));
 
   for (int i = 0; i < 16; ++i) {
     auto sig = asym_test::Sign(Mech(CKM_ECDSA), {}, *key, View(hash));
@@ -306,7 +306,7 @@ TEST_F(EcTest, VerifyErrorsAndKeyChecks) {
             CKR_SIGNATURE_INVALID);
   EXPECT_EQ(Mech(CKM_ECDSA_SHA512).BeginSign({}, *pub_key).rv(), CKR_KEY_TYPE_INCONSISTENT);
   EXPECT_TRUE(Mech(CKM_ECDSA_SHA512).BeginVerify({}, *key).ok());
-  KeyMaterial small = {};
+  KeyMaterial small;
   small.object_class = CKO_PRIVATE_KEY;
   small.key_type = CKK_EC;
   small.pkey = asym::ShareKey(*key);
