@@ -1,6 +1,7 @@
 #include "slot/session_table.h"
 
 #include <mutex>
+#include <shared_mutex>
 
 namespace p11 {
 

@@ -92,5 +92,39 @@ TEST(StripedSharedMutexTest, AFailedTryLockLeavesNothingHeld) {
   mu.unlock();
 }
 
+// Writers store a pair in two steps; a reader that ever saw them differ would have read while
+// a writer was half-way. Two reader threads and two writer threads contend for a while.
+TEST(StripedSharedMutexTest, ReadersNeverSeeAWriterHalfWay) {
+  StripedSharedMutex mu;
+  uint64_t first = 0, second = 0;
+  std::atomic<bool> torn{false};
+  std::atomic<uint64_t> reads{0};
+  auto writer = [&] {
+    for (int i = 0; i < 20000; ++i) {
+      std::unique_lock lock(mu);
+      ++first;
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+      ++second;
+    }
+  };
+  auto reader = [&] {
+    for (int i = 0; i < 50000; ++i) {
+      std::shared_lock lock(mu);
+      if (first != second) torn = true;
+      reads.fetch_add(1, std::memory_order_relaxed);
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(writer);
+  threads.emplace_back(reader);
+  threads.emplace_back(writer);
+  threads.emplace_back(reader);
+  for (std::thread& t : threads) t.join();
+  EXPECT_FALSE(torn.load());
+  EXPECT_EQ(first, 40000u);
+  EXPECT_EQ(second, 40000u);
+  EXPECT_EQ(reads.load(), 100000u);
+}
+
 }  // namespace
 }  // namespace p11
