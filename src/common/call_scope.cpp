@@ -1,6 +1,6 @@
 #include "common/call_scope.h"
 
-#include <atomic>
+#include "common/thread_serial.h"
 
 namespace p11 {
 namespace {
@@ -11,10 +11,8 @@ namespace {
 // calls and no thread has made 2^40.
 constexpr int kCallBits = 40;
 
-std::atomic<uint64_t> g_next_thread_serial{1};
-
 struct ThreadCalls {
-  uint64_t serial = g_next_thread_serial.fetch_add(1, std::memory_order_relaxed);
+  uint64_t serial = ThreadSerial();
   uint64_t made = 0;
   uint64_t current = 0;
 };

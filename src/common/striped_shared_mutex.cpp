@@ -1,16 +1,14 @@
 #include "common/striped_shared_mutex.h"
 
+#include "common/thread_serial.h"
+
 namespace p11 {
 
 // Every access below is sequentially consistent: a reader stores its count and then loads the
 // flag, a writer stores the flag and then loads the counts, and with both orders kept at
 // least one of them sees the other.
 
-size_t StripedSharedMutex::ThreadStripe() {
-  static std::atomic<size_t> next_stripe{0};
-  thread_local const size_t stripe = next_stripe.fetch_add(1, std::memory_order_relaxed) % kStripes;
-  return stripe;
-}
+size_t StripedSharedMutex::ThreadStripe() { return ThreadSerial() % kStripes; }
 
 bool StripedSharedMutex::TryEnter(Stripe& stripe) {
   stripe.readers.fetch_add(1);

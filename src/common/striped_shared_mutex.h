@@ -32,8 +32,7 @@ class StripedSharedMutex {
   bool try_lock();
   void unlock();
 
-  // Which stripe the calling thread counts in: threads get them round robin in the order they
-  // first lock any StripedSharedMutex, so a handful of busy threads land on distinct ones.
+  // Which stripe the calling thread counts in (from its ThreadSerial).
   static size_t ThreadStripe();
 
  private:

@@ -9,15 +9,22 @@
 // A context serves one operation at a time; a taker that finds none makes its own.
 #pragma once
 
+#include <array>
 #include <mutex>
 #include <utility>
 #include <vector>
 
+#include "common/thread_serial.h"
 #include "mechanisms/ossl/unique_ptr.h"
 
 namespace ossl {
 
 // `Kind` says what a context was initialised for (equality-comparable, cheap to copy).
+//
+// The free contexts sit in a few lanes, each with its own lock on its own cache line, and a
+// thread takes from and gives back to the lane of its ThreadSerial: two threads signing with
+// one key then never pass a lock between their cores. A lane that is empty has nothing for
+// its thread even when another lane has; the thread makes a context, once.
 template <class Kind>
 class PkeyCtxPool {
  public:
@@ -28,32 +35,46 @@ class PkeyCtxPool {
   PkeyCtxPool& operator=(PkeyCtxPool&&) noexcept { return *this; }
 
   // A free context initialised for `kind`, or null when there is none.
-  UniquePtr<EVP_PKEY_CTX> Take(const Kind& kind) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto it = free_.rbegin(); it != free_.rend(); ++it) {
-      if (it->first == kind) {
-        UniquePtr<EVP_PKEY_CTX> ctx = std::move(it->second);
-        free_.erase(std::next(it).base());
-        return ctx;
-      }
-    }
-    return nullptr;
-  }
+  UniquePtr<EVP_PKEY_CTX> Take(const Kind& kind) { return ThreadLane().Take(kind); }
 
   // Only a context whose last operation succeeded may come back: a failure can leave it
   // half-configured.
   void Give(const Kind& kind, UniquePtr<EVP_PKEY_CTX> ctx) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (free_.size() < kMaxFree) free_.emplace_back(kind, std::move(ctx));
+    ThreadLane().Give(kind, std::move(ctx));
   }
 
  private:
-  // More than the threads that usually use one key, or one curve, at once; beyond it a
-  // returned context is freed.
-  static constexpr size_t kMaxFree = 8;
+  static constexpr size_t kLanes = 4;
+  // More than the operations one thread usually has going on one key, or one curve; beyond it
+  // a returned context is freed.
+  static constexpr size_t kMaxFreePerLane = 4;
 
-  std::mutex mutex_;
-  std::vector<std::pair<Kind, UniquePtr<EVP_PKEY_CTX>>> free_;
+  class alignas(64) Lane {
+   public:
+    UniquePtr<EVP_PKEY_CTX> Take(const Kind& kind) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto it = free_.rbegin(); it != free_.rend(); ++it) {
+        if (it->first == kind) {
+          UniquePtr<EVP_PKEY_CTX> ctx = std::move(it->second);
+          free_.erase(std::next(it).base());
+          return ctx;
+        }
+      }
+      return nullptr;
+    }
+    void Give(const Kind& kind, UniquePtr<EVP_PKEY_CTX> ctx) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (free_.size() < kMaxFreePerLane) free_.emplace_back(kind, std::move(ctx));
+    }
+
+   private:
+    std::mutex mutex_;
+    std::vector<std::pair<Kind, UniquePtr<EVP_PKEY_CTX>>> free_;
+  };
+
+  Lane& ThreadLane() { return lanes_[p11::ThreadSerial() % kLanes]; }
+
+  std::array<Lane, kLanes> lanes_;
 };
 
 // What a direct-input signature context (EVP_PKEY_sign / EVP_PKEY_verify on the caller's

@@ -189,22 +189,9 @@ Result<void> Transaction::Commit() {
 // barrier between; a reader that finds both equal has a header that is not half-written —
 // the same test SQLite's own readers make (walIndexTryHdr).
 std::optional<SqliteDb::WalStamp> SqliteDb::ReadWalStamp() {
-  constexpr int kWalIndexPageSize = 32768;
+  const volatile uint8_t* header = WalIndexHeader();
+  if (header == nullptr) return std::nullopt;
   constexpr size_t kIsInitOffset = 12;
-  std::lock_guard<std::mutex> lock(mutex_);
-  sqlite3_file* file = nullptr;
-  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
-      file == nullptr || file->pMethods == nullptr || file->pMethods->iVersion < 2 ||
-      file->pMethods->xShmMap == nullptr) {
-    return std::nullopt;
-  }
-  // The region the connection maps for its own reads; bExtend = 0 never grows the -shm file.
-  volatile void* region = nullptr;
-  if (file->pMethods->xShmMap(file, 0, kWalIndexPageSize, 0, &region) != SQLITE_OK ||
-      region == nullptr) {
-    return std::nullopt;
-  }
-  const volatile uint8_t* header = static_cast<const volatile uint8_t*>(region);
   WalStamp first;
   WalStamp second;
   for (size_t i = 0; i < first.size(); ++i) first[i] = header[i];
@@ -212,6 +199,31 @@ std::optional<SqliteDb::WalStamp> SqliteDb::ReadWalStamp() {
   for (size_t i = 0; i < second.size(); ++i) second[i] = header[second.size() + i];
   if (first != second || first[kIsInitOffset] == 0) return std::nullopt;
   return first;
+}
+
+// The first page of the WAL index as this connection maps it for its own reads. Mapped once:
+// SQLite keeps a connection's WAL-index pages mapped, at the same address, until the
+// connection closes (it caches the same pointers itself), so later reads need neither the
+// connection's mutex nor SQLite's.
+const volatile uint8_t* SqliteDb::WalIndexHeader() {
+  if (const volatile uint8_t* mapped = wal_index_.load(std::memory_order_acquire)) return mapped;
+  constexpr int kWalIndexPageSize = 32768;
+  std::lock_guard<std::mutex> lock(mutex_);
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+      file == nullptr || file->pMethods == nullptr || file->pMethods->iVersion < 2 ||
+      file->pMethods->xShmMap == nullptr) {
+    return nullptr;
+  }
+  // bExtend = 0 never grows the -shm file; no region yet means no WAL index yet.
+  volatile void* region = nullptr;
+  if (file->pMethods->xShmMap(file, 0, kWalIndexPageSize, 0, &region) != SQLITE_OK ||
+      region == nullptr) {
+    return nullptr;
+  }
+  const volatile uint8_t* mapped = static_cast<const volatile uint8_t*>(region);
+  wal_index_.store(mapped, std::memory_order_release);
+  return mapped;
 }
 
 Result<int64_t> Transaction::DataVersion() {

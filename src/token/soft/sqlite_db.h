@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -92,11 +93,14 @@ class SqliteDb {
   // Callers hold mutex_ (through a Transaction).
   Result<Statement> Prepare_inlock(std::string_view sql);
   Result<void> Exec_inlock(const char* sql);
+  const volatile uint8_t* WalIndexHeader();
 
   sqlite3* db_;
   std::string path_;
   std::mutex mutex_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  // The mapped WAL-index header, once this connection has mapped it (null before).
+  std::atomic<const volatile uint8_t*> wal_index_{nullptr};
 };
 
 // Holds the connection for one unit of work. kRead is a deferred BEGIN (a consistent

@@ -1,9 +1,10 @@
 // PkeyCtxPool: a context comes back only for the kind it was given for, each is handed out
-// once, and the pool holds a bounded number.
+// once, the pool holds a bounded number, and threads do not take each other's contexts.
 #include "mechanisms/ossl/pkey_ctx_pool.h"
 
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <vector>
 
 namespace ossl {
@@ -37,7 +38,31 @@ TEST(PkeyCtxPoolTest, KeepsABoundedNumber) {
   std::vector<UniquePtr<EVP_PKEY_CTX>> taken;
   while (UniquePtr<EVP_PKEY_CTX> ctx = pool.Take(7)) taken.push_back(std::move(ctx));
   EXPECT_GE(taken.size(), 1u);
-  EXPECT_LE(taken.size(), 8u);
+  EXPECT_LE(taken.size(), 4u);
+}
+
+// Each thread has its own lane; what one thread gave back serves that thread again.
+TEST(PkeyCtxPoolTest, EachThreadGetsBackWhatItGave) {
+  SignatureContextPool pool;
+  constexpr int kThreads = 4;
+  std::vector<bool> own_back(kThreads, false);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&pool, &own_back, t] {
+      for (int round = 0; round < 200; ++round) {
+        UniquePtr<EVP_PKEY_CTX> ctx = pool.Take({true, 0});
+        if (!ctx) ctx = NewContext();
+        EVP_PKEY_CTX* raw = ctx.get();
+        pool.Give({true, 0}, std::move(ctx));
+        UniquePtr<EVP_PKEY_CTX> again = pool.Take({true, 0});
+        if (again.get() != raw) return;
+        pool.Give({true, 0}, std::move(again));
+      }
+      own_back[t] = true;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_TRUE(own_back[t]) << "thread " << t;
 }
 
 }  // namespace
