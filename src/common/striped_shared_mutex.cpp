@@ -41,8 +41,7 @@ void StripedSharedMutex::lock() {
   writers_.lock();
   writing_.store(1);
   for (Stripe& stripe : stripes_) {
-    for (uint32_t readers = stripe.readers.load(); readers != 0;
-         readers = stripe.readers.load()) {
+    for (uint32_t readers = stripe.readers.load(); readers != 0; readers = stripe.readers.load()) {
       stripe.readers.wait(readers);
     }
   }

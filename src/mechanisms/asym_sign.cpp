@@ -78,14 +78,13 @@ Result<size_t> RawToDer(ByteView raw, std::span<uint8_t> der) {
 class SignatureContexts {
  protected:
   Result<void> Init(const KeyMaterial& key, bool sign) {
+    EVP_PKEY* pkey = key.pkey.get();
     if (spec_.md != nullptr) {
       md_ctx_.reset(EVP_MD_CTX_new());
       EVP_PKEY_CTX* pctx = nullptr;
       int ok = !md_ctx_ ? 0
-               : sign   ? EVP_DigestSignInit(md_ctx_.get(), &pctx, spec_.md, nullptr,
-                                             key.pkey.get())
-                        : EVP_DigestVerifyInit(md_ctx_.get(), &pctx, spec_.md, nullptr,
-                                               key.pkey.get());
+               : sign   ? EVP_DigestSignInit(md_ctx_.get(), &pctx, spec_.md, nullptr, pkey)
+                        : EVP_DigestVerifyInit(md_ctx_.get(), &pctx, spec_.md, nullptr, pkey);
       if (ok != 1) return ossl::ToError(CKR_FUNCTION_FAILED, "DigestSign/VerifyInit");
       // The operation ends after Final: no need for OpenSSL to finalise a copy.
       EVP_MD_CTX_set_flags(md_ctx_.get(), EVP_MD_CTX_FLAG_FINALISE);
@@ -95,7 +94,7 @@ class SignatureContexts {
     if (spec_.rsa_padding != RSA_PKCS1_PSS_PADDING) pool_owner_ = key.weak_from_this().lock();
     if (pool_owner_ != nullptr) pkey_ctx_ = pool_owner_->signature_contexts.Take(use_);
     if (pkey_ctx_ != nullptr) return Ok();
-    pkey_ctx_.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, key.pkey.get(), nullptr));
+    pkey_ctx_.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
     int ok = !pkey_ctx_ ? 0
              : sign     ? EVP_PKEY_sign_init(pkey_ctx_.get())
                         : EVP_PKEY_verify_init(pkey_ctx_.get());

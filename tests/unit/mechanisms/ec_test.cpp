@@ -271,8 +271,8 @@ TEST_F(EcTest, RawEcdsaReusesTheKeysContextsSafely) {
     seen.insert(*sig);
     // Checked by OpenSSL directly, not through the operation under test.
     Bytes der = RawToDer(*sig);
-    ossl::UniquePtr<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, openssl_pub.get(),
-                                                                   nullptr));
+    ossl::UniquePtr<EVP_PKEY_CTX> check(
+        EVP_PKEY_CTX_new_from_pkey(nullptr, openssl_pub.get(), nullptr));
     ASSERT_EQ(EVP_PKEY_verify_init(check.get()), 1);
     EXPECT_EQ(EVP_PKEY_verify(check.get(), der.data(), der.size(), hash.data(), hash.size()), 1);
 

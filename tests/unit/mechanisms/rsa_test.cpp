@@ -318,7 +318,7 @@ TEST_F(RsaTest, DirectPkcs1ReusesContextsAndPssDoesNot) {
   ossl::UniquePtr<EVP_PKEY_CTX> ready = signing.Take({true, RSA_PKCS1_PADDING});
   EXPECT_NE(ready, nullptr);
   EXPECT_EQ(signing.Take({false, RSA_PKCS1_PADDING}), nullptr) << "no verify context on the "
-                                                                    "private key's material";
+                                                                  "private key's material";
   EXPECT_NE(pub->signature_contexts.Take({false, RSA_PKCS1_PADDING}), nullptr);
 
   CK_RSA_PKCS_PSS_PARAMS pss{CKM_SHA256, CKG_MGF1_SHA256, 32};
