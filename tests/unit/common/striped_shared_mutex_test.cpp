@@ -16,21 +16,26 @@
 namespace p11 {
 namespace {
 
-TEST(StripedSharedMutexTest, ThreadsReadTogether) {
-  StripedSharedMutex mu;
-  std::shared_lock mine(mu);
+// How many of `threads` new threads, more than there are stripes, get a shared lock at once.
+int ReadersThatGetIn(StripedSharedMutex& mu, int threads) {
   std::vector<std::thread> readers;
-  std::atomic<int> held{0};
-  for (int i = 0; i < 20; ++i) {  // more threads than stripes
+  std::atomic<int> entered{0};
+  for (int i = 0; i < threads; ++i) {
     readers.emplace_back([&] {
       if (mu.try_lock_shared()) {
-        held.fetch_add(1);
+        entered.fetch_add(1);
         mu.unlock_shared();
       }
     });
   }
   for (std::thread& t : readers) t.join();
-  EXPECT_EQ(held.load(), 20);
+  return entered.load();
+}
+
+TEST(StripedSharedMutexTest, ThreadsReadTogether) {
+  StripedSharedMutex mu;
+  std::shared_lock mine(mu);
+  EXPECT_EQ(ReadersThatGetIn(mu, 20), 20);
   bool writer_entered = true;
   std::thread([&] {
     writer_entered = mu.try_lock();
@@ -42,18 +47,7 @@ TEST(StripedSharedMutexTest, ThreadsReadTogether) {
 TEST(StripedSharedMutexTest, AWriterExcludesReadersOnEveryStripe) {
   StripedSharedMutex mu;
   std::unique_lock writer(mu);
-  std::vector<std::thread> readers;
-  std::atomic<int> entered{0};
-  for (int i = 0; i < 20; ++i) {
-    readers.emplace_back([&] {
-      if (mu.try_lock_shared()) {
-        entered.fetch_add(1);
-        mu.unlock_shared();
-      }
-    });
-  }
-  for (std::thread& t : readers) t.join();
-  EXPECT_EQ(entered.load(), 0);
+  EXPECT_EQ(ReadersThatGetIn(mu, 20), 0);
 }
 
 TEST(StripedSharedMutexTest, AWaitingReaderEntersWhenTheWriterLeaves) {
