@@ -72,34 +72,30 @@ Result<size_t> RawToDer(ByteView raw, std::span<uint8_t> der) {
   return static_cast<size_t>(len);
 }
 
-// The contexts of one signature or verification. Hash-and-sign uses md_ctx_ (its EVP_PKEY_CTX
-// is owned by it); direct input uses pkey_ctx_, taken from the key's pool of ready contexts
-// and given back after an operation that went well.
+// A hash-and-sign context initialised for `key` and configured for `spec`.
+Result<ossl::UniquePtr<EVP_MD_CTX>> NewDigestContext(EVP_PKEY* key, const SignatureSpec& spec,
+                                                     bool sign) {
+  ossl::UniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  int ok = !ctx   ? 0
+           : sign ? EVP_DigestSignInit(ctx.get(), &pctx, spec.md, nullptr, key)
+                  : EVP_DigestVerifyInit(ctx.get(), &pctx, spec.md, nullptr, key);
+  if (ok != 1) return ossl::ToError(CKR_FUNCTION_FAILED, "DigestSign/VerifyInit");
+  P11_TRY(Configure(pctx, spec));
+  return ctx;
+}
+
+// The contexts of one signature or verification, started from what the key keeps ready
+// (KeyMaterial): hash-and-sign copies a pristine initialised context of the key's into
+// md_ctx_ (its EVP_PKEY_CTX is owned by it); direct input takes a ready context as pkey_ctx_
+// and gives it back after an operation that went well. PSS, whose parameters come with each
+// operation, starts from nothing.
 class SignatureContexts {
  protected:
   Result<void> Init(const KeyMaterial& key, bool sign) {
-    EVP_PKEY* pkey = key.pkey.get();
-    if (spec_.md != nullptr) {
-      md_ctx_.reset(EVP_MD_CTX_new());
-      EVP_PKEY_CTX* pctx = nullptr;
-      int ok = !md_ctx_ ? 0
-               : sign   ? EVP_DigestSignInit(md_ctx_.get(), &pctx, spec_.md, nullptr, pkey)
-                        : EVP_DigestVerifyInit(md_ctx_.get(), &pctx, spec_.md, nullptr, pkey);
-      if (ok != 1) return ossl::ToError(CKR_FUNCTION_FAILED, "DigestSign/VerifyInit");
-      // The operation ends after Final: no need for OpenSSL to finalise a copy.
-      EVP_MD_CTX_set_flags(md_ctx_.get(), EVP_MD_CTX_FLAG_FINALISE);
-      return Configure(pctx, spec_);
-    }
-    use_ = ossl::SignatureUse{sign, spec_.rsa_padding};
+    use_ = ossl::SignatureUse{sign, spec_.rsa_padding, spec_.md};
     if (spec_.rsa_padding != RSA_PKCS1_PSS_PADDING) pool_owner_ = key.weak_from_this().lock();
-    if (pool_owner_ != nullptr) pkey_ctx_ = pool_owner_->signature_contexts.Take(use_);
-    if (pkey_ctx_ != nullptr) return Ok();
-    pkey_ctx_.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-    int ok = !pkey_ctx_ ? 0
-             : sign     ? EVP_PKEY_sign_init(pkey_ctx_.get())
-                        : EVP_PKEY_verify_init(pkey_ctx_.get());
-    if (ok != 1) return ossl::ToError(CKR_FUNCTION_FAILED, "PKEY sign/verify init");
-    return Configure(pkey_ctx_.get(), spec_);
+    return spec_.md != nullptr ? InitDigest(key, sign) : InitDirect(key, sign);
   }
 
   explicit SignatureContexts(const SignatureSpec& spec) : spec_(spec) {}
@@ -126,7 +122,40 @@ class SignatureContexts {
   ossl::UniquePtr<EVP_PKEY_CTX> pkey_ctx_;
 
  private:
-  // The key whose pool the context goes back to (null: not pooled).
+  // Copying a ready context costs OpenSSL a duplicate of its state; initialising one, an
+  // algorithm fetch under its global lock and a walk of its name map.
+  Result<void> InitDigest(const KeyMaterial& key, bool sign) {
+    ossl::UniquePtr<EVP_MD_CTX> ready;
+    if (pool_owner_ != nullptr) ready = pool_owner_->digest_contexts.Take(use_);
+    if (ready == nullptr) {
+      P11_ASSIGN_OR_RETURN(ready, NewDigestContext(key.pkey.get(), spec_, sign));
+    }
+    if (pool_owner_ == nullptr) {
+      md_ctx_ = std::move(ready);
+    } else {
+      md_ctx_.reset(EVP_MD_CTX_new());
+      if (!md_ctx_ || EVP_MD_CTX_copy_ex(md_ctx_.get(), ready.get()) != 1) {
+        return ossl::ToError(CKR_FUNCTION_FAILED, "EVP_MD_CTX_copy_ex");
+      }
+      pool_owner_->digest_contexts.Give(use_, std::move(ready));  // never used itself
+    }
+    // The operation ends after Final: no need for OpenSSL to finalise a copy.
+    EVP_MD_CTX_set_flags(md_ctx_.get(), EVP_MD_CTX_FLAG_FINALISE);
+    return Ok();
+  }
+
+  Result<void> InitDirect(const KeyMaterial& key, bool sign) {
+    if (pool_owner_ != nullptr) pkey_ctx_ = pool_owner_->signature_contexts.Take(use_);
+    if (pkey_ctx_ != nullptr) return Ok();
+    pkey_ctx_.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, key.pkey.get(), nullptr));
+    int ok = !pkey_ctx_ ? 0
+             : sign     ? EVP_PKEY_sign_init(pkey_ctx_.get())
+                        : EVP_PKEY_verify_init(pkey_ctx_.get());
+    if (ok != 1) return ossl::ToError(CKR_FUNCTION_FAILED, "PKEY sign/verify init");
+    return Configure(pkey_ctx_.get(), spec_);
+  }
+
+  // The key whose pools the contexts come from (null: not pooled).
   std::shared_ptr<const KeyMaterial> pool_owner_;
   ossl::SignatureUse use_;
   bool reusable_ = true;

@@ -28,10 +28,12 @@ struct KeyMaterial : std::enable_shared_from_this<KeyMaterial> {
   // Key size in the unit C_GetMechanismInfo uses for this key type (bits for RSA/EC, bytes
   // for secret keys), checked against ulMinKeySize/ulMaxKeySize → CKR_KEY_SIZE_RANGE.
   CK_ULONG size = 0;
-  // Direct-input signature contexts over `pkey`, ready for the next operation. An operation
-  // that took one holds the material until it gives the context back, so the contexts are
-  // freed with the key, never before. Only material owned by a shared_ptr pools contexts.
+  // Signature contexts over `pkey`, ready for the next operation (pkey_ctx_pool.h). An
+  // operation that took one holds the material until it gives the context back, so the
+  // contexts are freed with the key, never before. Only material owned by a shared_ptr
+  // pools contexts.
   mutable ossl::SignatureContextPool signature_contexts;
+  mutable ossl::DigestContextPool digest_contexts;
 };
 
 class Mechanism {

@@ -1,4 +1,4 @@
-// Initialised EVP_PKEY_CTXs kept for reuse, a few per kind of use.
+// Initialised OpenSSL contexts kept for reuse, a few per kind of use.
 //
 // Making a context and initialising it for an operation costs OpenSSL 3.0 an algorithm fetch
 // under its global method-store lock and a walk of its name map: about a tenth of an ECDSA
@@ -19,13 +19,14 @@
 
 namespace ossl {
 
-// `Kind` says what a context was initialised for (equality-comparable, cheap to copy).
+// `Kind` says what a context was initialised for (equality-comparable, cheap to copy); `Ctx`
+// is EVP_PKEY_CTX or EVP_MD_CTX.
 //
 // The free contexts sit in a few lanes, each with its own lock on its own cache line, and a
 // thread takes from and gives back to the lane of its ThreadSerial: two threads signing with
 // one key then never pass a lock between their cores. A lane that is empty has nothing for
 // its thread even when another lane has; the thread makes a context, once.
-template <class Kind>
+template <class Kind, class Ctx = EVP_PKEY_CTX>
 class PkeyCtxPool {
  public:
   PkeyCtxPool() = default;
@@ -35,13 +36,11 @@ class PkeyCtxPool {
   PkeyCtxPool& operator=(PkeyCtxPool&&) noexcept { return *this; }
 
   // A free context initialised for `kind`, or null when there is none.
-  UniquePtr<EVP_PKEY_CTX> Take(const Kind& kind) { return ThreadLane().Take(kind); }
+  UniquePtr<Ctx> Take(const Kind& kind) { return ThreadLane().Take(kind); }
 
   // Only a context whose last operation succeeded may come back: a failure can leave it
   // half-configured.
-  void Give(const Kind& kind, UniquePtr<EVP_PKEY_CTX> ctx) {
-    ThreadLane().Give(kind, std::move(ctx));
-  }
+  void Give(const Kind& kind, UniquePtr<Ctx> ctx) { ThreadLane().Give(kind, std::move(ctx)); }
 
  private:
   static constexpr size_t kLanes = 4;
@@ -51,25 +50,25 @@ class PkeyCtxPool {
 
   class alignas(64) Lane {
    public:
-    UniquePtr<EVP_PKEY_CTX> Take(const Kind& kind) {
+    UniquePtr<Ctx> Take(const Kind& kind) {
       std::lock_guard<std::mutex> lock(mutex_);
       for (auto it = free_.rbegin(); it != free_.rend(); ++it) {
         if (it->first == kind) {
-          UniquePtr<EVP_PKEY_CTX> ctx = std::move(it->second);
+          UniquePtr<Ctx> ctx = std::move(it->second);
           free_.erase(std::next(it).base());
           return ctx;
         }
       }
       return nullptr;
     }
-    void Give(const Kind& kind, UniquePtr<EVP_PKEY_CTX> ctx) {
+    void Give(const Kind& kind, UniquePtr<Ctx> ctx) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (free_.size() < kMaxFreePerLane) free_.emplace_back(kind, std::move(ctx));
     }
 
    private:
     std::mutex mutex_;
-    std::vector<std::pair<Kind, UniquePtr<EVP_PKEY_CTX>>> free_;
+    std::vector<std::pair<Kind, UniquePtr<Ctx>>> free_;
   };
 
   Lane& ThreadLane() { return lanes_[p11::ThreadSerial() % kLanes]; }
@@ -77,14 +76,20 @@ class PkeyCtxPool {
   std::array<Lane, kLanes> lanes_;
 };
 
-// What a direct-input signature context (EVP_PKEY_sign / EVP_PKEY_verify on the caller's
-// hash or DigestInfo) was initialised for. Such a context has no other setting than the
-// RSA padding; PSS, whose parameters vary per operation, is not pooled.
+// What a signature context was initialised for: signing or verifying, the RSA padding, and
+// for hash-and-sign the digest (null for direct input: EVP_PKEY_sign / EVP_PKEY_verify on
+// the caller's hash or DigestInfo). A context has no other setting; PSS, whose parameters
+// vary per operation, is not pooled.
 struct SignatureUse {
   bool sign = false;
   int rsa_padding = 0;  // 0: the key type's default (ECDSA)
+  const EVP_MD* md = nullptr;
   friend bool operator==(const SignatureUse&, const SignatureUse&) = default;
 };
+// Direct-input contexts, used by one operation at a time and given back.
 using SignatureContextPool = PkeyCtxPool<SignatureUse>;
+// Hash-and-sign contexts as DigestSign/VerifyInit left them, never used themselves: each
+// operation starts from a copy (EVP_MD_CTX_copy_ex).
+using DigestContextPool = PkeyCtxPool<SignatureUse, EVP_MD_CTX>;
 
 }  // namespace ossl

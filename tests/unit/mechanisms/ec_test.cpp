@@ -285,6 +285,50 @@ TEST_F(EcTest, RawEcdsaReusesTheKeysContextsSafely) {
   EXPECT_EQ(seen.size(), 18u) << "every signature has its own nonce";
 }
 
+// Hash-and-sign operations start from a copy of a ready context the key keeps. Two of them
+// fed alternately must stay independent, and every later one must still sign and verify.
+TEST_F(EcTest, HashAndSignOperationsOverOneKeyStayIndependent) {
+  Object pub, priv;
+  Generate(kP256, pub, priv);
+  auto key = Material(priv);
+  auto pub_key = Material(pub);
+  Bytes first_msg(300, 0x01), second_msg(300, 0x02);
+  auto first = Mech(CKM_ECDSA_SHA256).BeginSign({}, *key);
+  auto second = Mech(CKM_ECDSA_SHA256).BeginSign({}, *key);
+  ASSERT_TRUE(first.ok() && second.ok());
+  for (size_t at = 0; at < 300; at += 100) {
+    ASSERT_TRUE((*first)->Update(ByteView(first_msg).subspan(at, 100)).ok());
+    ASSERT_TRUE((*second)->Update(ByteView(second_msg).subspan(at, 100)).ok());
+  }
+  Bytes first_sig(64), second_sig(64);
+  CK_ULONG len = 64;
+  OutBuffer first_out(first_sig.data(), &len);
+  ASSERT_TRUE((*first)->Final(first_out).ok());
+  len = 64;
+  OutBuffer second_out(second_sig.data(), &len);
+  ASSERT_TRUE((*second)->Final(second_out).ok());
+  EXPECT_TRUE(asym_test::Verify(Mech(CKM_ECDSA), {}, *pub_key, View(Sha256(View(first_msg))),
+                                View(first_sig))
+                  .ok());
+  EXPECT_TRUE(asym_test::Verify(Mech(CKM_ECDSA), {}, *pub_key, View(Sha256(View(second_msg))),
+                                View(second_sig))
+                  .ok());
+
+  for (int i = 0; i < 8; ++i) {
+    Bytes msg(100 + i, static_cast<uint8_t>(i));
+    auto sig = asym_test::Sign(Mech(CKM_ECDSA_SHA256), {}, *key, View(msg));
+    ASSERT_TRUE(sig.ok());
+    EXPECT_TRUE(
+        asym_test::Verify(Mech(CKM_ECDSA), {}, *pub_key, View(Sha256(View(msg))), View(*sig)).ok());
+    Bytes other = msg;
+    other[0] ^= 1;
+    EXPECT_EQ(asym_test::Verify(Mech(CKM_ECDSA_SHA256), {}, *pub_key, View(other), View(*sig)).rv(),
+              CKR_SIGNATURE_INVALID);
+    EXPECT_TRUE(
+        asym_test::Verify(Mech(CKM_ECDSA_SHA256), {}, *pub_key, View(msg), View(*sig)).ok());
+  }
+}
+
 TEST_F(EcTest, VerifyErrorsAndKeyChecks) {
   Object pub, priv;
   Generate(kP384, pub, priv);

@@ -41,6 +41,16 @@ TEST(PkeyCtxPoolTest, KeepsABoundedNumber) {
   EXPECT_LE(taken.size(), 4u);
 }
 
+TEST(PkeyCtxPoolTest, HoldsDigestContextsByDigest) {
+  DigestContextPool pool;
+  UniquePtr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+  EVP_MD_CTX* raw = ctx.get();
+  pool.Give({true, 0, EVP_sha256()}, std::move(ctx));
+  EXPECT_EQ(pool.Take({true, 0, EVP_sha384()}), nullptr);
+  EXPECT_EQ(pool.Take({true, 0, nullptr}), nullptr);
+  EXPECT_EQ(pool.Take({true, 0, EVP_sha256()}).get(), raw);
+}
+
 // Each thread has its own lane; what one thread gave back serves that thread again.
 TEST(PkeyCtxPoolTest, EachThreadGetsBackWhatItGave) {
   SignatureContextPool pool;
