@@ -1,6 +1,7 @@
 #include "mechanisms/asym_sign.h"
 
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/rsa.h>
 
 #include <array>
@@ -130,14 +131,13 @@ class SignatureContexts {
     if (ready == nullptr) {
       P11_ASSIGN_OR_RETURN(ready, NewDigestContext(key.pkey.get(), spec_, sign));
     }
-    if (pool_owner_ == nullptr) {
-      md_ctx_ = std::move(ready);
-    } else {
-      md_ctx_.reset(EVP_MD_CTX_new());
-      if (!md_ctx_ || EVP_MD_CTX_copy_ex(md_ctx_.get(), ready.get()) != 1) {
-        return ossl::ToError(CKR_FUNCTION_FAILED, "EVP_MD_CTX_copy_ex");
-      }
+    md_ctx_.reset(pool_owner_ != nullptr ? EVP_MD_CTX_new() : nullptr);
+    if (md_ctx_ != nullptr && EVP_MD_CTX_copy_ex(md_ctx_.get(), ready.get()) == 1) {
       pool_owner_->digest_contexts.Give(use_, std::move(ready));  // never used itself
+    } else {
+      // Not pooled, or a provider that cannot duplicate its context: the ready one serves.
+      ERR_clear_error();
+      md_ctx_ = std::move(ready);
     }
     // The operation ends after Final: no need for OpenSSL to finalise a copy.
     EVP_MD_CTX_set_flags(md_ctx_.get(), EVP_MD_CTX_FLAG_FINALISE);
