@@ -32,10 +32,10 @@ class StripedSharedMutex {
   bool try_lock();
   void unlock();
 
+ private:
   // Which stripe the calling thread counts in (from its ThreadSerial).
   static size_t ThreadStripe();
 
- private:
   static constexpr size_t kStripes = 16;
   // A stripe fills its cache line alone: two stripes never share one.
   struct alignas(64) Stripe {

@@ -193,14 +193,6 @@ bool IsEcFamily(CK_KEY_TYPE t) {
   return t == CKK_EC || t == CKK_EC_EDWARDS || t == CKK_EC_MONTGOMERY;
 }
 
-std::span<const AttrRule> SecretRows(CK_KEY_TYPE key_type) {
-  if (key_type == CKK_CHACHA20) return kSecretFixed;
-  for (CK_KEY_TYPE t : kSizedSecretTypes) {
-    if (t == key_type) return kSecretSized;
-  }
-  return {};
-}
-
 // Every key-type table of a class, for questions asked without a key type.
 constexpr Rows kPrivateSpecific[] = {kRsaPrivate, kEcPrivate};
 constexpr Rows kSecretSpecific[] = {kSecretSized, kSecretFixed};
@@ -306,10 +298,11 @@ Result<SchemaId> SchemaIdFor(CK_OBJECT_CLASS object_class, CK_ULONG subtype) {
     return SchemaId::kX509;
   }
   if (object_class == CKO_SECRET_KEY) {
-    const Rows rows = SecretRows(subtype);
-    if (rows.empty()) return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "key type");
-    return rows.data() == Rows(kSecretFixed).data() ? SchemaId::kSecretFixed
-                                                    : SchemaId::kSecretSized;
+    if (subtype == CKK_CHACHA20) return SchemaId::kSecretFixed;
+    if (std::ranges::find(kSizedSecretTypes, subtype) != std::end(kSizedSecretTypes)) {
+      return SchemaId::kSecretSized;
+    }
+    return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "key type");
   }
   if (object_class != CKO_PUBLIC_KEY && object_class != CKO_PRIVATE_KEY) {
     return Fail(CKR_ATTRIBUTE_VALUE_INVALID, "object class");
