@@ -147,7 +147,7 @@ int Main(int argc, char** argv) {
     int one = 1;
     char* fake_argv[] = {argv[0], nullptr};
     benchmark::Initialize(&one, fake_argv);
-    Runner runner(options, {arca.get(), softhsm.get()}, errors);
+    Runner runner(options, {arca.get(), softhsm.get()}, errors, dir);
     OpensslSpeed speed;
     std::vector<CaseResult> results = RunAll(options, cases, runner, &speed);
     std::string header = Header(argc, argv);

@@ -1,5 +1,8 @@
 #include "runner.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -60,8 +63,32 @@ double Median(std::vector<double> values) {
 }  // namespace
 
 Runner::Runner(const Options& options, std::array<Provider*, 2> modules,
-               std::array<std::string, 2> load_errors)
-    : options_(options), modules_(modules), load_errors_(std::move(load_errors)) {}
+               std::array<std::string, 2> load_errors, std::string scratch_dir)
+    : options_(options),
+      modules_(modules),
+      load_errors_(std::move(load_errors)),
+      scratch_dir_(std::move(scratch_dir)) {}
+
+// SoftHSMv2 writes its objects without syncing; the kernel writes them back later, during
+// whatever runs next. Arca waits for each object to be durable, so that write-back would land
+// in Arca's timed rounds. Flushing first leaves every round the disk as quiet as it was.
+void Runner::SettleDisk() const {
+  if (scratch_dir_.empty()) return;
+  int fd = open(scratch_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  syncfs(fd);
+  close(fd);
+}
+
+void Runner::Measure(const std::string& name, int subject, const Prepared& prepared,
+                     double min_time, const Case& c, benchmark::BenchmarkReporter& reporter) {
+  SettleDisk();
+  threads_[subject].Run([&] {
+    Register(name, prepared, min_time, c.threads);
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::ClearRegisteredBenchmarks();
+  });
+}
 
 Prepared Runner::PrepareSubject(const Case& c, int subject, Cell& cell) {
   Prepared prepared;
@@ -89,23 +116,23 @@ Prepared Runner::PrepareSubject(const Case& c, int subject, Cell& cell) {
 CaseResult Runner::Run(const Case& c) {
   CaseResult result{c.id, c.title, c.unit, {}};
   std::array<Prepared, kSubjectCount> prepared;
-  for (int s = 0; s < kSubjectCount; ++s) prepared[s] = PrepareSubject(c, s, result.cells[s]);
+  for (int s = 0; s < kSubjectCount; ++s) {
+    threads_[s].Run([&] { prepared[s] = PrepareSubject(c, s, result.cells[s]); });
+  }
 
+  CollectingReporter reporter(c.unit);
   // Warm-up: first use fills caches (keys, pages, branch predictors) before any round counts.
   const double per_round = options_.min_time / options_.rounds;
   for (int s = 0; s < kSubjectCount; ++s) {
     if (prepared[s].body && !options_.quick) {
-      Register(RunName("warmup", 0, s), prepared[s], std::max(0.02, per_round / 5), c.threads);
+      Measure(RunName("warmup", 0, s), s, prepared[s], std::max(0.02, per_round / 5), c, reporter);
     }
   }
   for (int r = 0; r < options_.rounds; ++r) {
     for (int s = 0; s < kSubjectCount; ++s) {
-      if (prepared[s].body) Register(RunName("round", r, s), prepared[s], per_round, c.threads);
+      if (prepared[s].body) Measure(RunName("round", r, s), s, prepared[s], per_round, c, reporter);
     }
   }
-  CollectingReporter reporter(c.unit);
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::ClearRegisteredBenchmarks();
 
   for (int s = 0; s < kSubjectCount; ++s) {
     if (!prepared[s].body) continue;
@@ -122,7 +149,9 @@ CaseResult Runner::Run(const Case& c) {
     }
     if (cell.kind == Cell::Kind::kValue) cell.value = Median(cell.rounds);
   }
-  return result;  // `prepared` goes out of scope: sessions closed, keys destroyed
+  // Sessions closed and keys destroyed by the thread that made them.
+  for (int s = 0; s < kSubjectCount; ++s) threads_[s].Run([&] { prepared[s] = Prepared(); });
+  return result;
 }
 
 }  // namespace bench
