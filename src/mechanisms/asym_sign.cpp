@@ -102,7 +102,7 @@ class SignatureContexts {
   explicit SignatureContexts(const SignatureSpec& spec) : spec_(spec) {}
   ~SignatureContexts() {
     if (pool_owner_ != nullptr && pkey_ctx_ != nullptr && reusable_) {
-      pool_owner_->signature_contexts.Give(use_, std::move(pkey_ctx_));
+      pool_owner_->contexts.signature().Give(use_, std::move(pkey_ctx_));
     }
   }
   SignatureContexts(const SignatureContexts&) = delete;
@@ -127,13 +127,13 @@ class SignatureContexts {
   // algorithm fetch under its global lock and a walk of its name map.
   Result<void> InitDigest(const KeyMaterial& key, bool sign) {
     ossl::UniquePtr<EVP_MD_CTX> ready;
-    if (pool_owner_ != nullptr) ready = pool_owner_->digest_contexts.Take(use_);
+    if (pool_owner_ != nullptr) ready = pool_owner_->contexts.digest().Take(use_);
     if (ready == nullptr) {
       P11_ASSIGN_OR_RETURN(ready, NewDigestContext(key.pkey.get(), spec_, sign));
     }
     md_ctx_.reset(pool_owner_ != nullptr ? EVP_MD_CTX_new() : nullptr);
     if (md_ctx_ != nullptr && EVP_MD_CTX_copy_ex(md_ctx_.get(), ready.get()) == 1) {
-      pool_owner_->digest_contexts.Give(use_, std::move(ready));  // never used itself
+      pool_owner_->contexts.digest().Give(use_, std::move(ready));  // never used itself
     } else {
       // Not pooled, or a provider that cannot duplicate its context: the ready one serves.
       ERR_clear_error();
@@ -145,7 +145,7 @@ class SignatureContexts {
   }
 
   Result<void> InitDirect(const KeyMaterial& key, bool sign) {
-    if (pool_owner_ != nullptr) pkey_ctx_ = pool_owner_->signature_contexts.Take(use_);
+    if (pool_owner_ != nullptr) pkey_ctx_ = pool_owner_->contexts.signature().Take(use_);
     if (pkey_ctx_ != nullptr) return Ok();
     pkey_ctx_.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, key.pkey.get(), nullptr));
     int ok = !pkey_ctx_ ? 0

@@ -34,7 +34,7 @@ struct SignatureSpec {
 };
 
 // Over `key`'s EVP_PKEY; a direct-input operation reuses a ready context of the key's when
-// one is free (KeyMaterial::signature_contexts).
+// one is free (KeyMaterial::contexts).
 Result<std::unique_ptr<SignOperation>> NewSignOperation(const KeyMaterial& key,
                                                         const SignatureSpec& spec);
 Result<std::unique_ptr<VerifyOperation>> NewVerifyOperation(const KeyMaterial& key,

@@ -50,6 +50,9 @@ constexpr EcRow kEcRows[] = {
 // Largest encoded point: P-521 uncompressed, 1 + 2 × 66 bytes.
 constexpr size_t kMaxPointBytes = 133;
 constexpr size_t kMaxScalarBytes = 66;  // P-521
+// The DER around a point in CKA_EC_POINT and CKA_PUBLIC_KEY_INFO together: the OCTET STRING
+// header, and the SubjectPublicKeyInfo's SEQUENCEs, both OIDs and the BIT STRING header.
+constexpr size_t kMaxDerOverhead = 64;
 
 // A key generation context keeps the EC_GROUP it built from the curve name at its first
 // generation (about a third of generating a P-256 key), so a pooled one skips that.
@@ -127,6 +130,12 @@ Result<EcMechanism::Generated> EcMechanism::Generate(ByteView param, Object& pub
   if (row_.kind != EcKind::kKeyPairGen) return Fail(CKR_MECHANISM_INVALID, "EC key pair");
   if (!param.empty()) return Fail(CKR_MECHANISM_PARAM_INVALID, "EC key pair parameter");
   P11_ASSIGN_OR_RETURN(const asym::Curve* curve, asym::CurveFromParams(pub));
+  // Each half gets the point twice (CKA_EC_POINT, and inside CKA_PUBLIC_KEY_INFO) with their
+  // DER headers; the private half also the params and the scalar. Reserved before any view
+  // into either object is taken: reserving moves the values.
+  const size_t point_values = 2 * (1 + 2 * curve->field_bytes) + kMaxDerOverhead;
+  pub.ReserveValues(point_values);
+  priv.ReserveValues(point_values + pub.GetBytes(CKA_EC_PARAMS).size() + curve->order_bytes);
   ByteView params = pub.GetBytes(CKA_EC_PARAMS);
   if (priv.Has(CKA_EC_PARAMS) && !std::ranges::equal(priv.GetBytes(CKA_EC_PARAMS), params)) {
     return Fail(CKR_TEMPLATE_INCONSISTENT, "CKA_EC_PARAMS of the private key");

@@ -32,8 +32,7 @@ struct KeyMaterial : std::enable_shared_from_this<KeyMaterial> {
   // operation that took one holds the material until it gives the context back, so the
   // contexts are freed with the key, never before. Only material owned by a shared_ptr
   // pools contexts.
-  mutable ossl::SignatureContextPool signature_contexts;
-  mutable ossl::DigestContextPool digest_contexts;
+  mutable ossl::KeyContextPools contexts;
 };
 
 class Mechanism {

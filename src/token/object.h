@@ -160,6 +160,11 @@ class Object {
     slots_.insert(at, Slot{type, offset, static_cast<uint32_t>(size)});
     return std::span<uint8_t>(arena_.data() + offset, size);
   }
+  // Room for `bytes` more of values, for a caller about to add values of known size (a new
+  // key's generated parts), so the arena does not regrow and copy itself on the way.
+  void ReserveValues(size_t bytes) {
+    if (arena_.capacity() < arena_.size() + bytes) arena_.reserve(arena_.size() + bytes);
+  }
   void SetUlong(CK_ATTRIBUTE_TYPE type, CK_ULONG value) {
     Set(type, ByteView(reinterpret_cast<const uint8_t*>(&value), sizeof value));
   }

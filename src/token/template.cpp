@@ -1,6 +1,8 @@
 #include "token/template.h"
 
 #include <algorithm>
+#include <array>
+#include <span>
 
 namespace p11 {
 
@@ -22,8 +24,16 @@ Result<std::vector<TemplateAttr>> ParseTemplate(const CK_ATTRIBUTE* attrs, CK_UL
     const auto* bytes = static_cast<const uint8_t*>(a.pValue);
     out.push_back(TemplateAttr{a.type, a.ulValueLen ? ByteView(bytes, a.ulValueLen) : ByteView()});
   }
-  // Duplicates are found on a sorted copy of the types: O(n log n) for long templates.
-  std::vector<CK_ATTRIBUTE_TYPE> types(count);
+  // Duplicates are found on a sorted copy of the types: O(n log n) for long templates, and
+  // without a second allocation for the usual few attributes.
+  constexpr size_t kOnStack = 32;
+  std::array<CK_ATTRIBUTE_TYPE, kOnStack> few;
+  std::vector<CK_ATTRIBUTE_TYPE> many;
+  std::span<CK_ATTRIBUTE_TYPE> types(few.data(), std::min<size_t>(count, kOnStack));
+  if (count > kOnStack) {
+    many.resize(count);
+    types = many;
+  }
   for (CK_ULONG i = 0; i < count; ++i) types[i] = out[i].type;
   std::sort(types.begin(), types.end());
   if (std::adjacent_find(types.begin(), types.end()) != types.end()) {

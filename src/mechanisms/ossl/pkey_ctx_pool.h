@@ -10,6 +10,8 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <memory>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -91,5 +93,41 @@ using SignatureContextPool = PkeyCtxPool<SignatureUse>;
 // Hash-and-sign contexts as DigestSign/VerifyInit left them, never used themselves: each
 // operation starts from a copy (EVP_MD_CTX_copy_ex).
 using DigestContextPool = PkeyCtxPool<SignatureUse, EVP_MD_CTX>;
+
+// Both pools of one key, made when the key first signs or verifies. Most keys never do (the
+// session keys an application generates and throws away, secret keys), and a key without them
+// stays a small allocation instead of carrying eight cache-line lanes.
+class KeyContextPools {
+ public:
+  KeyContextPools() = default;
+  // As for a pool, a moved-to owner starts empty: contexts belong to the key they were made
+  // over, never to another.
+  KeyContextPools(KeyContextPools&&) noexcept {}
+  KeyContextPools& operator=(KeyContextPools&&) noexcept {
+    delete pools_.exchange(nullptr, std::memory_order_acq_rel);
+    return *this;
+  }
+  ~KeyContextPools() { delete pools_.load(std::memory_order_acquire); }
+
+  SignatureContextPool& signature() { return Get().signature; }
+  DigestContextPool& digest() { return Get().digest; }
+
+ private:
+  struct Pools {
+    SignatureContextPool signature;
+    DigestContextPool digest;
+  };
+  Pools& Get() {
+    Pools* pools = pools_.load(std::memory_order_acquire);
+    if (pools != nullptr) return *pools;
+    auto made = std::make_unique<Pools>();
+    if (pools_.compare_exchange_strong(pools, made.get(), std::memory_order_acq_rel)) {
+      return *made.release();
+    }
+    return *pools;  // another thread's, made in the meantime
+  }
+
+  std::atomic<Pools*> pools_{nullptr};
+};
 
 }  // namespace ossl

@@ -98,6 +98,7 @@ Result<std::pair<ObjectId, ObjectId>> SoftToken::GenerateKeyPair(const Mechanism
   policy::FinishKey(pub, policy::Origin::kGeneratePublic, mechanism.type());
   policy::FinishKey(priv, policy::Origin::kGeneratePrivate, mechanism.type());
   std::vector<Object> pair;
+  pair.reserve(2);
   pair.push_back(std::move(pub));
   pair.push_back(std::move(priv));
   // One transaction for both halves: a failure stores neither.

@@ -236,7 +236,7 @@ TEST_F(EcTest, MultiPartAndRawRules) {
 }
 
 // Raw ECDSA operations take a ready context from the key and give it back (KeyMaterial::
-// signature_contexts). Whatever context an operation gets, each signature must carry a fresh
+// contexts). Whatever context an operation gets, each signature must carry a fresh
 // nonce and verify, two operations alive at once must not share one, and a verification that
 // failed must not spoil the context for the next.
 TEST_F(EcTest, RawEcdsaReusesTheKeysContextsSafely) {
@@ -261,9 +261,9 @@ TEST_F(EcTest, RawEcdsaReusesTheKeysContextsSafely) {
   }
   first->reset();
   second->reset();
-  ossl::UniquePtr<EVP_PKEY_CTX> pooled = key->signature_contexts.Take({true, 0});
+  ossl::UniquePtr<EVP_PKEY_CTX> pooled = key->contexts.signature().Take({true, 0});
   ASSERT_NE(pooled, nullptr) << "a finished raw ECDSA operation gives its context back";
-  key->signature_contexts.Give({true, 0}, std::move(pooled));
+  key->contexts.signature().Give({true, 0}, std::move(pooled));
 
   for (int i = 0; i < 16; ++i) {
     auto sig = asym_test::Sign(Mech(CKM_ECDSA), {}, *key, View(hash));

@@ -1,5 +1,7 @@
 // PkeyCtxPool: a context comes back only for the kind it was given for, each is handed out
 // once, the pool holds a bounded number, and threads do not take each other's contexts.
+// KeyContextPools: one pair of pools per key, made once however many threads ask first, and
+// never carried over to another key.
 #include "mechanisms/ossl/pkey_ctx_pool.h"
 
 #include <gtest/gtest.h>
@@ -73,6 +75,35 @@ TEST(PkeyCtxPoolTest, EachThreadGetsBackWhatItGave) {
   }
   for (std::thread& t : threads) t.join();
   for (int t = 0; t < kThreads; ++t) EXPECT_TRUE(own_back[t]) << "thread " << t;
+}
+
+TEST(KeyContextPoolsTest, ThreadsAskingFirstTogetherGetOnePool) {
+  KeyContextPools contexts;
+  constexpr int kThreads = 8;
+  std::vector<SignatureContextPool*> seen(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&contexts, &seen, t] { seen[t] = &contexts.signature(); });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int t = 1; t < kThreads; ++t) EXPECT_EQ(seen[t], seen[0]) << "thread " << t;
+  EXPECT_EQ(&contexts.signature(), seen[0]);
+}
+
+TEST(KeyContextPoolsTest, ContextsStayWithTheKeyTheyWereMadeFor) {
+  KeyContextPools old_key;
+  old_key.signature().Give({true, 0}, NewContext());
+  old_key.digest().Give({true, 0, EVP_sha256()}, UniquePtr<EVP_MD_CTX>(EVP_MD_CTX_new()));
+
+  KeyContextPools moved_to(std::move(old_key));
+  EXPECT_EQ(moved_to.signature().Take({true, 0}), nullptr);
+  EXPECT_EQ(moved_to.digest().Take({true, 0, EVP_sha256()}), nullptr);
+
+  KeyContextPools reassigned;
+  reassigned.signature().Give({true, 0}, NewContext());
+  reassigned = KeyContextPools();
+  EXPECT_EQ(reassigned.signature().Take({true, 0}), nullptr)
+      << "a context over the key it held before must not serve the key it holds now";
 }
 
 }  // namespace

@@ -314,12 +314,12 @@ TEST_F(RsaTest, DirectPkcs1ReusesContextsAndPssDoesNot) {
     EXPECT_EQ(asym_test::Verify(Mech(CKM_RSA_PKCS), {}, *pub, View(other), View(*sig)).rv(),
               CKR_SIGNATURE_INVALID);
   }
-  auto& signing = priv->signature_contexts;
+  auto& signing = priv->contexts.signature();
   ossl::UniquePtr<EVP_PKEY_CTX> ready = signing.Take({true, RSA_PKCS1_PADDING});
   EXPECT_NE(ready, nullptr);
   EXPECT_EQ(signing.Take({false, RSA_PKCS1_PADDING}), nullptr) << "no verify context on the "
                                                                   "private key's material";
-  EXPECT_NE(pub->signature_contexts.Take({false, RSA_PKCS1_PADDING}), nullptr);
+  EXPECT_NE(pub->contexts.signature().Take({false, RSA_PKCS1_PADDING}), nullptr);
 
   CK_RSA_PKCS_PSS_PARAMS pss{CKM_SHA256, CKG_MGF1_SHA256, 32};
   ASSERT_TRUE(
