@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -118,8 +119,9 @@ class SoftToken : public TokenBackend {
   }
   Result<ObjectId> Insert_inlock(Transaction& txn, const Object& object);
   Result<void> CommitChange_inlock(Transaction& txn);
-  // Stores each object (token objects in one transaction) and caches it.
-  Result<std::vector<ObjectId>> StoreAll(std::vector<Object> objects);
+  // Stores each object (token objects in one transaction) and caches it, taking the objects
+  // over; `ids[i]` is then the id of `objects[i]`. On failure nothing is stored.
+  Result<void> StoreAll(std::span<Object> objects, std::span<ObjectId> ids);
   Result<void> SetNextUniqueId_inlock(Object& object);
 
   // soft_token_crypto.cpp

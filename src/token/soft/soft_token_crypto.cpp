@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 #include "mechanisms/keys.h"
@@ -84,10 +85,7 @@ Result<std::unique_ptr<CipherOperation>> SoftToken::BeginDecrypt(const Mechanism
 Result<ObjectId> SoftToken::GenerateKey(const Mechanism& mechanism, ByteView param, Object key) {
   P11_TRY(mechanism.GenerateKey(param, key));
   policy::FinishKey(key, policy::Origin::kGenerate, mechanism.type());
-  std::vector<Object> one;
-  one.push_back(std::move(key));
-  P11_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, StoreAll(std::move(one)));
-  return ids.front();
+  return StoreOne(std::move(key));
 }
 
 Result<std::pair<ObjectId, ObjectId>> SoftToken::GenerateKeyPair(const Mechanism& mechanism,
@@ -97,12 +95,10 @@ Result<std::pair<ObjectId, ObjectId>> SoftToken::GenerateKeyPair(const Mechanism
                        mechanism.GenerateKeyPairReady(param, pub, priv));
   policy::FinishKey(pub, policy::Origin::kGeneratePublic, mechanism.type());
   policy::FinishKey(priv, policy::Origin::kGeneratePrivate, mechanism.type());
-  std::vector<Object> pair;
-  pair.reserve(2);
-  pair.push_back(std::move(pub));
-  pair.push_back(std::move(priv));
+  std::array<Object, 2> pair{std::move(pub), std::move(priv)};
+  std::array<ObjectId, 2> ids{};
   // One transaction for both halves: a failure stores neither.
-  P11_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, StoreAll(std::move(pair)));
+  P11_TRY(StoreAll(pair, ids));
   if (ready != nullptr) {
     std::lock_guard<std::mutex> lock(mutex_);
     // Cached only while the object is there to be used (a token object of a store not yet

@@ -9,10 +9,9 @@
 namespace p11 {
 
 Result<ObjectId> SoftToken::StoreOne(Object object) {
-  std::vector<Object> one;
-  one.push_back(std::move(object));
-  P11_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, StoreAll(std::move(one)));
-  return ids.front();
+  ObjectId id = 0;
+  P11_TRY(StoreAll(std::span(&object, 1), std::span(&id, 1)));
+  return id;
 }
 
 Result<std::unique_ptr<SignOperation>> SoftToken::BeginSignRecover(const Mechanism& mechanism,
@@ -67,7 +66,9 @@ Result<std::vector<ObjectId>> SoftToken::DeriveKeys(const Mechanism& mechanism, 
     P11_TRY(CompleteKeyObject(key));
     policy::FinishDerivedKey(key, *base_object);
   }
-  return StoreAll(std::move(keys));
+  std::vector<ObjectId> ids(keys.size());
+  P11_TRY(StoreAll(keys, ids));
+  return ids;
 }
 
 Result<void> SoftToken::WrapKey(const Mechanism& mechanism, ByteView param, ObjectId wrapping,

@@ -149,7 +149,7 @@ Result<void> SoftToken::CommitChange_inlock(Transaction& txn) {
   return Ok();
 }
 
-Result<std::vector<ObjectId>> SoftToken::StoreAll(std::vector<Object> objects) {
+Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> ids) {
   for (Object& object : objects) {
     if (!object.Has(CKA_CLASS)) return Fail(CKR_TEMPLATE_INCOMPLETE, "object class");
     object.SetBool(CKA_PRIVATE, object.IsPrivate());
@@ -160,7 +160,6 @@ Result<std::vector<ObjectId>> SoftToken::StoreAll(std::vector<Object> objects) {
     // CKA_UNIQUE_ID (PKCS#11 3.0) is the token's to assign, once, at creation.
     if (!object.Has(CKA_UNIQUE_ID)) P11_TRY(SetNextUniqueId_inlock(object));
   }
-  std::vector<ObjectId> ids(objects.size());
   bool any_token = std::any_of(objects.begin(), objects.end(),
                                [](const Object& o) { return o.IsTokenObject(); });
   if (any_token) {
@@ -182,16 +181,13 @@ Result<std::vector<ObjectId>> SoftToken::StoreAll(std::vector<Object> objects) {
       session_objects_.Put(ids[i], std::move(object));
     }
   }
-  return ids;
+  return Ok();
 }
 
 Result<ObjectId> SoftToken::CreateObject(Object object) {
   // Imported keys: check the values form a key and add what consumers read (§4.8–4.10).
   if (IsKeyClass(object.Class())) P11_TRY(CompleteKeyObject(object));
-  std::vector<Object> one;
-  one.push_back(std::move(object));
-  P11_ASSIGN_OR_RETURN(std::vector<ObjectId> ids, StoreAll(std::move(one)));
-  return ids.front();
+  return StoreOne(std::move(object));
 }
 
 Result<std::shared_ptr<const Object>> SoftToken::GetObject(ObjectId id) {
