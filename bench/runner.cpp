@@ -1,6 +1,7 @@
 #include "runner.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,7 +68,9 @@ Runner::Runner(const Options& options, std::array<Provider*, 2> modules,
     : options_(options),
       modules_(modules),
       load_errors_(std::move(load_errors)),
-      scratch_dir_(std::move(scratch_dir)) {}
+      scratch_dir_(std::move(scratch_dir)) {
+  if (sched_getaffinity(0, sizeof all_cpus_, &all_cpus_) != 0) CPU_ZERO(&all_cpus_);
+}
 
 // SoftHSMv2 writes its objects without syncing; the kernel writes them back later, during
 // whatever runs next. Arca waits for each object to be durable, so that write-back would land
@@ -80,10 +83,27 @@ void Runner::SettleDisk() const {
   close(fd);
 }
 
+// The CPUs a run's thread may use. Each subject has its own thread, and a scheduler keeps a
+// thread where it last ran: left alone, the subjects of a one-thread case would each settle on
+// their own CPU, and a virtual machine's CPUs need not be equally fast. So a case's one-thread
+// runs all go to the CPU the case started on; a multi-thread run gets every CPU (its threads
+// inherit the mask), shared alike by all subjects.
+void Runner::PinRunThread(int threads) const {
+  cpu_set_t cpus;
+  if (threads > 1 || case_cpu_ < 0) {
+    cpus = all_cpus_;
+  } else {
+    CPU_ZERO(&cpus);
+    CPU_SET(case_cpu_, &cpus);
+  }
+  sched_setaffinity(0, sizeof cpus, &cpus);  // best effort: a refusal leaves the mask as it was
+}
+
 void Runner::Measure(const std::string& name, int subject, const Prepared& prepared,
                      double min_time, const Case& c, benchmark::BenchmarkReporter& reporter) {
   SettleDisk();
   threads_[subject].Run([&] {
+    PinRunThread(c.threads);
     Register(name, prepared, min_time, c.threads);
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::ClearRegisteredBenchmarks();
@@ -115,6 +135,7 @@ Prepared Runner::PrepareSubject(const Case& c, int subject, Cell& cell) {
 
 CaseResult Runner::Run(const Case& c) {
   CaseResult result{c.id, c.title, c.unit, {}};
+  case_cpu_ = CPU_COUNT(&all_cpus_) > 0 ? sched_getcpu() : -1;
   std::array<Prepared, kSubjectCount> prepared;
   for (int s = 0; s < kSubjectCount; ++s) {
     threads_[s].Run([&] { prepared[s] = PrepareSubject(c, s, result.cells[s]); });

@@ -1,9 +1,12 @@
 // Runs cases on the three subjects with Google Benchmark doing the timing loops: per case,
 // a warm-up of each subject, then N rounds alternating Arca, SoftHSMv2, OpenSSL, so drift on
 // a shared machine hits all three alike; the median round is reported. Each subject works on
-// its own thread (subject_thread.h), and before every timed run the scratch file system is
-// flushed, so that no subject pays for another's deferred writes.
+// its own thread (subject_thread.h), a case's one-thread runs all on one CPU, and before
+// every timed run the scratch file system is flushed, so that no subject pays for another's
+// deferred writes.
 #pragma once
+
+#include <sched.h>
 
 #include <array>
 #include <string>
@@ -51,11 +54,14 @@ class Runner {
   void Measure(const std::string& name, int subject, const Prepared& prepared, double min_time,
                const Case& c, benchmark::BenchmarkReporter& reporter);
   void SettleDisk() const;
+  void PinRunThread(int threads) const;
 
   const Options& options_;
   std::array<Provider*, 2> modules_;
   std::array<std::string, 2> load_errors_;
   std::string scratch_dir_;
+  cpu_set_t all_cpus_;  // the process's CPUs at start
+  int case_cpu_ = -1;   // where the current case's one-thread runs go
   std::array<SubjectThread, kSubjectCount> threads_;
 };
 
