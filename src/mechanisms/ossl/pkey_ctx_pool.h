@@ -32,10 +32,10 @@ template <class Kind, class Ctx = EVP_PKEY_CTX>
 class PkeyCtxPool {
  public:
   PkeyCtxPool() = default;
-  // What owns a pool may move (a KeyMaterial being built); the new pool starts empty and the
-  // old one keeps, and frees, its contexts.
-  PkeyCtxPool(PkeyCtxPool&&) noexcept {}
-  PkeyCtxPool& operator=(PkeyCtxPool&&) noexcept { return *this; }
+  // Contexts belong to the key or curve they were made for, so a pool stays where it was
+  // made; a KeyMaterial, which may move, holds its pools through KeyContextPools.
+  PkeyCtxPool(const PkeyCtxPool&) = delete;
+  PkeyCtxPool& operator=(const PkeyCtxPool&) = delete;
 
   // A free context initialised for `kind`, or null when there is none.
   UniquePtr<Ctx> Take(const Kind& kind) { return ThreadLane().Take(kind); }

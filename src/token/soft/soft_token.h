@@ -122,14 +122,13 @@ class SoftToken : public TokenBackend {
   // Stores each object (token objects in one transaction) and caches it, taking the objects
   // over; `ids[i]` is then the id of `objects[i]`. On failure nothing is stored.
   Result<void> StoreAll(std::span<Object> objects, std::span<ObjectId> ids);
+  Result<ObjectId> StoreOne(Object object);
   Result<void> SetNextUniqueId_inlock(Object& object);
 
   // soft_token_crypto.cpp
   Result<std::shared_ptr<const KeyMaterial>> KeyFor(const Mechanism& mechanism, ObjectId id);
   // soft_token_profiles.cpp
   void AddProfileObjects_inlock();
-  // soft_token_keys.cpp
-  Result<ObjectId> StoreOne(Object object);
 
   const std::shared_ptr<SqliteDb> db_;
   const Config config_;

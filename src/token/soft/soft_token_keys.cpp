@@ -8,12 +8,6 @@
 
 namespace p11 {
 
-Result<ObjectId> SoftToken::StoreOne(Object object) {
-  ObjectId id = 0;
-  P11_TRY(StoreAll(std::span(&object, 1), std::span(&id, 1)));
-  return id;
-}
-
 Result<std::unique_ptr<SignOperation>> SoftToken::BeginSignRecover(const Mechanism& mechanism,
                                                                    ByteView param, ObjectId key) {
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, KeyFor(mechanism, key));

@@ -2,6 +2,7 @@
 // object management: C_CreateObject, C_DestroyObject, C_GetAttributeValue,
 // C_SetAttributeValue, C_FindObjects).
 #include <algorithm>
+#include <cassert>
 
 #include "common/call_scope.h"
 #include "common/log.h"
@@ -150,6 +151,7 @@ Result<void> SoftToken::CommitChange_inlock(Transaction& txn) {
 }
 
 Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> ids) {
+  assert(ids.size() == objects.size());
   for (Object& object : objects) {
     if (!object.Has(CKA_CLASS)) return Fail(CKR_TEMPLATE_INCOMPLETE, "object class");
     object.SetBool(CKA_PRIVATE, object.IsPrivate());
@@ -182,6 +184,12 @@ Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> 
     }
   }
   return Ok();
+}
+
+Result<ObjectId> SoftToken::StoreOne(Object object) {
+  ObjectId id = 0;
+  P11_TRY(StoreAll(std::span(&object, 1), std::span(&id, 1)));
+  return id;
 }
 
 Result<ObjectId> SoftToken::CreateObject(Object object) {
