@@ -91,11 +91,12 @@ class EcMechanism final : public Mechanism {
   }
 
   Result<void> GenerateKeyPair(ByteView param, Object& pub, Object& priv) const override {
-    P11_TRY(Generate(param, pub, priv));
-    return Ok();
+    P11_ASSIGN_OR_RETURN(GeneratedPair pair, GenerateKeyPairReady(param, pub, priv));
+    return CompleteGenerated(*pair.key, &pub, &priv);
   }
-  Result<std::shared_ptr<const KeyMaterial>> GenerateKeyPairReady(ByteView param, Object& pub,
-                                                                  Object& priv) const override;
+  Result<GeneratedPair> GenerateKeyPairReady(ByteView param, Object& pub,
+                                             Object& priv) const override;
+  Result<void> CompleteGenerated(const KeyMaterial& key, Object* pub, Object* priv) const override;
 
  private:
   Result<asym::SignatureSpec> SpecFor(ByteView param, const KeyMaterial& key, KeyUse use) const {
@@ -111,31 +112,18 @@ class EcMechanism final : public Mechanism {
     return spec;
   }
 
-  struct Generated {
-    ossl::UniquePtr<EVP_PKEY> pkey;
-    const asym::Curve* curve;
-  };
-  Result<Generated> Generate(ByteView param, Object& pub, Object& priv) const;
-
   EcRow row_;
   std::shared_ptr<const asym::Digests> digests_;
   mutable ossl::PkeyCtxPool<const asym::Curve*> keygen_;
 };
 
-// PKCS#11 3.1 §2.3.6: the curve comes from CKA_EC_PARAMS of the public template; both halves
-// get the params, the point (DER OCTET STRING) and CKA_PUBLIC_KEY_INFO, the private half the
-// scalar at the order's width.
-Result<EcMechanism::Generated> EcMechanism::Generate(ByteView param, Object& pub,
-                                                     Object& priv) const {
+// PKCS#11 3.1 §2.3.6: the curve comes from CKA_EC_PARAMS of the public template, which the
+// private half gets too. The values derived from the key are left to CompleteGenerated.
+Result<Mechanism::GeneratedPair> EcMechanism::GenerateKeyPairReady(ByteView param, Object& pub,
+                                                                   Object& priv) const {
   if (row_.kind != EcKind::kKeyPairGen) return Fail(CKR_MECHANISM_INVALID, "EC key pair");
   if (!param.empty()) return Fail(CKR_MECHANISM_PARAM_INVALID, "EC key pair parameter");
   P11_ASSIGN_OR_RETURN(const asym::Curve* curve, asym::CurveFromParams(pub));
-  // Each half gets the point twice (CKA_EC_POINT, and inside CKA_PUBLIC_KEY_INFO) with their
-  // DER headers; the private half also the params and the scalar. Reserved before any view
-  // into either object is taken: reserving moves the values.
-  const size_t point_values = 2 * (1 + 2 * curve->field_bytes) + kMaxDerOverhead;
-  pub.ReserveValues(point_values);
-  priv.ReserveValues(point_values + pub.GetBytes(CKA_EC_PARAMS).size() + curve->order_bytes);
   ByteView params = pub.GetBytes(CKA_EC_PARAMS);
   if (priv.Has(CKA_EC_PARAMS) && !std::ranges::equal(priv.GetBytes(CKA_EC_PARAMS), params)) {
     return Fail(CKR_TEMPLATE_INCONSISTENT, "CKA_EC_PARAMS of the private key");
@@ -146,53 +134,63 @@ Result<EcMechanism::Generated> EcMechanism::Generate(ByteView param, Object& pub
   if (EVP_PKEY_generate(ctx.get(), &raw) != 1)
     return ossl::ToError(CKR_FUNCTION_FAILED, "EC keygen");
   keygen_.Give(curve, std::move(ctx));
-  ossl::UniquePtr<EVP_PKEY> pkey(raw);
+  priv.Set(CKA_EC_PARAMS, params);
+
+  // The generated EVP_PKEY is the one KeyFor would build from the private object (same curve,
+  // scalar and point), with the size FillAsymmetric gives an EC key.
+  auto material = std::make_shared<KeyMaterial>();
+  material->object_class = CKO_PRIVATE_KEY;
+  material->key_type = CKK_EC;
+  material->pkey.reset(raw);
+  material->size = curve->bits;
+  return GeneratedPair{std::move(material), true};
+}
+
+// Both halves get the point (a DER OCTET STRING) and CKA_PUBLIC_KEY_INFO, the private half the
+// scalar at the order's width.
+Result<void> EcMechanism::CompleteGenerated(const KeyMaterial& key, Object* pub,
+                                            Object* priv) const {
+  if (pub == nullptr && priv == nullptr) return Ok();
+  P11_ASSIGN_OR_RETURN(const asym::Curve* curve,
+                       asym::CurveFromParams(pub != nullptr ? *pub : *priv));
+  // Room for each half's values (the point twice, with DER headers, and the scalar), reserved
+  // before any view into either object is taken: reserving moves the values.
+  const size_t point_values = 2 * (1 + 2 * curve->field_bytes) + kMaxDerOverhead;
+  if (pub != nullptr) pub->ReserveValues(point_values);
+  if (priv != nullptr) priv->ReserveValues(point_values + curve->order_bytes);
 
   // Both values in one request: the provider converts the point to affine form once, which is
   // the dearest part of reading a fresh key back.
   uint8_t point[kMaxPointBytes];
-  std::span<uint8_t> scalar = priv.MutableValue(CKA_VALUE, curve->order_bytes);
   std::array<uint8_t, kMaxScalarBytes> native{};  // the scalar in the host's byte order
   OSSL_PARAM values[] = {
-      OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, native.data(), scalar.size()),
       OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point),
+      OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, native.data(), curve->order_bytes),
       OSSL_PARAM_construct_end()};
-  const bool read = EVP_PKEY_get_params(pkey.get(), values) == 1 &&
-                    OSSL_PARAM_modified(&values[0]) && OSSL_PARAM_modified(&values[1]) &&
-                    values[0].return_size == scalar.size();
-  std::copy_n(native.begin(), scalar.size(), scalar.begin());
+  if (priv == nullptr) values[1] = OSSL_PARAM_construct_end();
+  const bool read =
+      EVP_PKEY_get_params(key.pkey.get(), values) == 1 && OSSL_PARAM_modified(&values[0]) &&
+      (priv == nullptr ||
+       (OSSL_PARAM_modified(&values[1]) && values[1].return_size == curve->order_bytes));
+  if (read && priv != nullptr) {
+    std::span<uint8_t> scalar = priv->MutableValue(CKA_VALUE, curve->order_bytes);
+    std::copy_n(native.begin(), scalar.size(), scalar.begin());
+    if constexpr (std::endian::native == std::endian::little) {
+      std::reverse(scalar.begin(), scalar.end());  // CKA_VALUE is big-endian
+    }
+  }
   OPENSSL_cleanse(native.data(), native.size());
-  if (!read) {
-    priv.Erase(CKA_VALUE);
-    return ossl::ToError(CKR_FUNCTION_FAILED, "EC key values");
-  }
-  if constexpr (std::endian::native == std::endian::little) {
-    std::reverse(scalar.begin(), scalar.end());  // CKA_VALUE is big-endian
-  }
-  const ByteView encoded(point, values[1].return_size);
+  if (!read) return ossl::ToError(CKR_FUNCTION_FAILED, "EC key values");
+
+  const ByteView encoded(point, values[0].return_size);
   P11_ASSIGN_OR_RETURN(ZBytes info, asym::EcPublicKeyInfo(*curve, encoded));
   ZBytes ec_point = asym::DerOctetString(encoded);
-
-  priv.Set(CKA_EC_PARAMS, params);
-  priv.Set(CKA_EC_POINT, ByteView(ec_point));
-  priv.Set(CKA_PUBLIC_KEY_INFO, ByteView(info));
-  pub.Set(CKA_EC_POINT, std::move(ec_point));
-  pub.Set(CKA_PUBLIC_KEY_INFO, std::move(info));
-  return Generated{std::move(pkey), curve};
-}
-
-// The generated EVP_PKEY is the one KeyFor would build from the private object (same curve,
-// scalar and point), with the size FillAsymmetric gives an EC key.
-Result<std::shared_ptr<const KeyMaterial>> EcMechanism::GenerateKeyPairReady(ByteView param,
-                                                                             Object& pub,
-                                                                             Object& priv) const {
-  P11_ASSIGN_OR_RETURN(Generated generated, Generate(param, pub, priv));
-  auto material = std::make_shared<KeyMaterial>();
-  material->object_class = CKO_PRIVATE_KEY;
-  material->key_type = CKK_EC;
-  material->pkey = std::move(generated.pkey);
-  material->size = generated.curve->bits;
-  return std::shared_ptr<const KeyMaterial>(std::move(material));
+  for (Object* half : {priv, pub}) {
+    if (half == nullptr) continue;
+    half->Set(CKA_EC_POINT, ByteView(ec_point));
+    half->Set(CKA_PUBLIC_KEY_INFO, ByteView(info));
+  }
+  return Ok();
 }
 
 }  // namespace

@@ -26,11 +26,13 @@ Result<void> Mechanism::GenerateKey(ByteView, Object&) const {
 Result<void> Mechanism::GenerateKeyPair(ByteView, Object&, Object&) const {
   return Fail(CKR_MECHANISM_INVALID, "generate key pair");
 }
-Result<std::shared_ptr<const KeyMaterial>> Mechanism::GenerateKeyPairReady(ByteView param,
-                                                                           Object& pub,
-                                                                           Object& priv) const {
+Result<Mechanism::GeneratedPair> Mechanism::GenerateKeyPairReady(ByteView param, Object& pub,
+                                                                 Object& priv) const {
   P11_TRY(GenerateKeyPair(param, pub, priv));
-  return std::shared_ptr<const KeyMaterial>();
+  return GeneratedPair{};
+}
+Result<void> Mechanism::CompleteGenerated(const KeyMaterial&, Object*, Object*) const {
+  return Fail(CKR_GENERAL_ERROR, "no pending values to complete");
 }
 
 Result<std::unique_ptr<SignOperation>> Mechanism::BeginSignRecover(ByteView,

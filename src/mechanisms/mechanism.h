@@ -98,12 +98,24 @@ class Mechanism {
   // Fills the key values of both halves (modulus, exponents, EC point, private value,
   // CKA_PUBLIC_KEY_INFO on both, CKA_EC_PARAMS/CKA_MODULUS on the private half).
   virtual Result<void> GenerateKeyPair(ByteView param, Object& pub, Object& priv) const;
-  // The same, also handing back the private key as a token's key cache holds it, so the new
-  // key's first operation need not rebuild it from the stored values. Null when the mechanism
-  // keeps nothing ready (the default); the caller then builds it on first use as for any key.
-  virtual Result<std::shared_ptr<const KeyMaterial>> GenerateKeyPairReady(ByteView param,
-                                                                          Object& pub,
-                                                                          Object& priv) const;
+  // A generated pair as GenerateKeyPairReady hands it back. `key` is the private key as a
+  // token's key cache holds it, so the new key's first operation need not rebuild it from the
+  // stored values; null when the mechanism keeps nothing ready (the caller then builds it on
+  // first use as for any key). When `values_pending` is set, the objects still lack the values
+  // that derive from the key (CompleteGenerated adds them) and `key` is not null.
+  struct GeneratedPair {
+    std::shared_ptr<const KeyMaterial> key;
+    bool values_pending = false;
+  };
+  // GenerateKeyPair that may leave the derived values out of the objects. A token that keeps
+  // the objects in memory can then add them when they are first read: an application that
+  // generates a session key, uses it and destroys it never pays for them. For EC that is the
+  // public point in affine form, a field inversion and a fifth of the generation.
+  virtual Result<GeneratedPair> GenerateKeyPairReady(ByteView param, Object& pub,
+                                                     Object& priv) const;
+  // Adds to the halves of a pair GenerateKeyPairReady left pending (either may be null: a
+  // half already destroyed) what GenerateKeyPair would have put in them.
+  virtual Result<void> CompleteGenerated(const KeyMaterial& key, Object* pub, Object* priv) const;
 
  private:
   CK_MECHANISM_TYPE type_;

@@ -2,11 +2,15 @@
 
 namespace p11 {
 
-Result<ResolvedObject> ResolveObject(Module& m, Session& s, CK_OBJECT_HANDLE handle,
-                                     CK_RV invalid_rv) {
+namespace {
+
+Result<ResolvedObject> Resolve(Module& m, Session& s, CK_OBJECT_HANDLE handle, CK_RV invalid_rv,
+                               bool for_checks) {
   std::optional<ObjectRef> ref = m.handles().Resolve(handle);
   if (!ref || ref->slot != s.slot().id()) return Fail(invalid_rv, "object handle");
-  Result<std::shared_ptr<const Object>> object = s.slot().token().GetObject(ref->id);
+  TokenBackend& token = s.slot().token();
+  Result<std::shared_ptr<const Object>> object =
+      for_checks ? token.GetObjectForChecks(ref->id) : token.GetObject(ref->id);
   if (!object.ok()) {
     if (object.error().rv == CKR_OBJECT_HANDLE_INVALID) return Fail(invalid_rv, "object gone");
     return object.error();
@@ -15,6 +19,18 @@ Result<ResolvedObject> ResolveObject(Module& m, Session& s, CK_OBJECT_HANDLE han
     return Fail(invalid_rv, "private object");
   }
   return ResolvedObject{ref->id, std::move(object).value()};
+}
+
+}  // namespace
+
+Result<ResolvedObject> ResolveObject(Module& m, Session& s, CK_OBJECT_HANDLE handle,
+                                     CK_RV invalid_rv) {
+  return Resolve(m, s, handle, invalid_rv, false);
+}
+
+Result<ResolvedObject> ResolveObjectForChecks(Module& m, Session& s, CK_OBJECT_HANDLE handle,
+                                              CK_RV invalid_rv) {
+  return Resolve(m, s, handle, invalid_rv, true);
 }
 
 Result<const Mechanism*> FindMechanism(Session& s, const CK_MECHANISM* mech,
@@ -33,7 +49,8 @@ Result<const Mechanism*> FindMechanism(Session& s, const CK_MECHANISM* mech,
 Result<KeyUse> PrepareKeyUse(Module& m, Session& s, const CK_MECHANISM* mech, CK_OBJECT_HANDLE key,
                              CK_FLAGS function_flag, CK_ATTRIBUTE_TYPE usage) {
   P11_ASSIGN_OR_RETURN(const Mechanism* mechanism, FindMechanism(s, mech, function_flag));
-  P11_ASSIGN_OR_RETURN(ResolvedObject resolved, ResolveObject(m, s, key, CKR_KEY_HANDLE_INVALID));
+  P11_ASSIGN_OR_RETURN(ResolvedObject resolved,
+                       ResolveObjectForChecks(m, s, key, CKR_KEY_HANDLE_INVALID));
   const Object& object = *resolved.object;
   CK_OBJECT_CLASS cls = object.Class();
   if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY && cls != CKO_SECRET_KEY) {

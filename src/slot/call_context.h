@@ -42,6 +42,10 @@ struct ResolvedObject {
 // `invalid_rv` (CKR_OBJECT_HANDLE_INVALID, or CKR_KEY_HANDLE_INVALID where the spec says key).
 Result<ResolvedObject> ResolveObject(Module& m, Session& s, CK_OBJECT_HANDLE handle,
                                      CK_RV invalid_rv);
+// The same for a caller that reads only the object's class, key type and flags
+// (TokenBackend::GetObjectForChecks): a new key's derived values may be missing.
+Result<ResolvedObject> ResolveObjectForChecks(Module& m, Session& s, CK_OBJECT_HANDLE handle,
+                                              CK_RV invalid_rv);
 
 // Stores a new object made by C_CreateObject / C_CopyObject and returns its handle.
 Result<CK_OBJECT_HANDLE> StoreNewObject(Module& m, Session& s, Object object);

@@ -26,7 +26,7 @@ Result<void> FindObjectsInit(Module& m, CK_SESSION_HANDLE h, const CK_ATTRIBUTE*
   for (ObjectId id : ids) {
     // The backend may hold private objects unlocked for the SO; only the user sees them.
     if (!user) {
-      Result<std::shared_ptr<const Object>> object = slot.token().GetObject(id);
+      Result<std::shared_ptr<const Object>> object = slot.token().GetObjectForChecks(id);
       if (!object.ok() || (*object)->IsPrivate()) continue;
     }
     find.results.push_back(m.handles().HandleFor(slot.id(), id));

@@ -68,7 +68,8 @@ Result<void> CopyObject(Module& m, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE source,
 
 Result<void> DestroyObject(Module& m, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE handle) {
   P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
-  P11_ASSIGN_OR_RETURN(ResolvedObject obj, ResolveObject(m, *s, handle, CKR_OBJECT_HANDLE_INVALID));
+  P11_ASSIGN_OR_RETURN(ResolvedObject obj,
+                       ResolveObjectForChecks(m, *s, handle, CKR_OBJECT_HANDLE_INVALID));
   if (obj.object->IsTokenObject() && !s->read_write()) return Fail(CKR_SESSION_READ_ONLY, "ro");
   if (!obj.object->GetBool(CKA_DESTROYABLE, true)) return Fail(CKR_ACTION_PROHIBITED, "destroy");
   Slot& slot = s->slot();

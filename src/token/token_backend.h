@@ -74,6 +74,12 @@ class TokenBackend {
   // The object as stored (sensitive values included: the caller enforces readability).
   // Unknown or deleted (also by another process) → CKR_OBJECT_HANDLE_INVALID.
   virtual Result<std::shared_ptr<const Object>> GetObject(ObjectId id) = 0;
+  // As GetObject, for a caller that reads only the object's class, key type and flags (key use
+  // checks, destruction, visibility): a backend may then hand back a new key whose derived
+  // values (EC point, private value, CKA_PUBLIC_KEY_INFO) it has not yet computed.
+  virtual Result<std::shared_ptr<const Object>> GetObjectForChecks(ObjectId id) {
+    return GetObject(id);
+  }
   // Replaces the object's attributes (C_SetAttributeValue after policy checks).
   virtual Result<void> UpdateObject(ObjectId id, Object object) = 0;
   virtual Result<void> DestroyObject(ObjectId id) = 0;

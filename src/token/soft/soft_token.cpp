@@ -55,7 +55,7 @@ void SoftToken::Detach() {
   std::lock_guard<std::mutex> lock(mutex_);
   detached_ = true;
   Forget_inlock();
-  session_objects_.Clear();
+  ClearSessionObjects_inlock();
 }
 
 Result<void> SoftToken::RequireRow_inlock() const {
@@ -176,7 +176,7 @@ Result<void> SoftToken::InitToken(SecretView so_pin, std::string_view label) {
   if (detached_) return Fail(CKR_TOKEN_NOT_PRESENT, "token deleted");
   P11_TRY(row_id_ == 0 ? CreateRow_inlock(so_pin, trimmed) : ResetRow_inlock(so_pin, trimmed));
   Forget_inlock();
-  session_objects_.Clear();
+  ClearSessionObjects_inlock();
   AddProfileObjects_inlock();
   return Ok();
 }

@@ -58,6 +58,7 @@ class SoftToken : public TokenBackend {
 
   Result<ObjectId> CreateObject(Object object) override;
   Result<std::shared_ptr<const Object>> GetObject(ObjectId id) override;
+  Result<std::shared_ptr<const Object>> GetObjectForChecks(ObjectId id) override;
   Result<void> UpdateObject(ObjectId id, Object object) override;
   Result<void> DestroyObject(ObjectId id) override;
   Result<std::vector<ObjectId>> FindObjects(std::span<const TemplateAttr> match) override;
@@ -112,16 +113,33 @@ class SoftToken : public TokenBackend {
   Result<void> SyncWithStore_inlock();
   void Rebuild_inlock(std::vector<soft::ObjectRow> rows);
   bool Visible_inlock(const Object& object) const;
-  Result<std::shared_ptr<const Object>> Find_inlock(ObjectId id);
+  // What a lookup needs of the object: kWhole completes a generated session key whose derived
+  // values are still pending (GenerateKeyPair); kChecks takes it as it stands, its class, key
+  // type and flags being there from the start.
+  enum class Need { kWhole, kChecks };
+  Result<std::shared_ptr<const Object>> Find_inlock(ObjectId id, Need need = Need::kWhole);
   // The object in memory under `id` as it stands, without a store check or visibility rule.
   std::shared_ptr<const Object> Cached_inlock(ObjectId id) const {
     return IsSessionId(id) ? session_objects_.Get(id) : token_objects_.Get(id);
   }
   Result<ObjectId> Insert_inlock(Transaction& txn, const Object& object);
   Result<void> CommitChange_inlock(Transaction& txn);
+  // The two halves of a generated session key pair stored before the values that derive from
+  // the key; `partner` is the other half's id.
+  struct PendingValues {
+    std::shared_ptr<const KeyMaterial> key;
+    const Mechanism* mechanism = nullptr;
+    ObjectId partner = 0;
+  };
+  // Adds the pending values to session object `id` and to its partner if that still exists,
+  // replacing both in the cache; returns `id` completed.
+  Result<std::shared_ptr<const Object>> CompletePending_inlock(ObjectId id);
+  void ClearSessionObjects_inlock();
   // Stores each object (token objects in one transaction) and caches it, taking the objects
-  // over; `ids[i]` is then the id of `objects[i]`. On failure nothing is stored.
-  Result<void> StoreAll(std::span<Object> objects, std::span<ObjectId> ids);
+  // over; `ids[i]` is then the id of `objects[i]`. On failure nothing is stored. With `pending`,
+  // the objects are a generated pair of session objects (public, private) still to complete.
+  Result<void> StoreAll(std::span<Object> objects, std::span<ObjectId> ids,
+                        const PendingValues* pending = nullptr);
   Result<ObjectId> StoreOne(Object object);
   Result<void> SetNextUniqueId_inlock(Object& object);
 
@@ -161,6 +179,7 @@ class SoftToken : public TokenBackend {
   uint64_t unique_count_ = 0;
 
   std::unordered_map<ObjectId, std::shared_ptr<const KeyMaterial>> keys_;
+  std::unordered_map<ObjectId, PendingValues> pending_;  // session objects not yet complete
 };
 
 }  // namespace p11

@@ -34,7 +34,8 @@ Result<std::shared_ptr<const KeyMaterial>> SoftToken::KeyFor(const Mechanism& me
   std::shared_ptr<const Object> object;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<std::shared_ptr<const Object>> found = Find_inlock(id);
+    // A key in the cache needs nothing of its object: one whose values are pending stays so.
+    Result<std::shared_ptr<const Object>> found = Find_inlock(id, Need::kChecks);
     if (!found.ok()) {
       if (found.rv() == CKR_OBJECT_HANDLE_INVALID) return Fail(CKR_KEY_HANDLE_INVALID, "key");
       return found.error();
@@ -45,7 +46,11 @@ Result<std::shared_ptr<const KeyMaterial>> SoftToken::KeyFor(const Mechanism& me
       P11_TRY(CheckKeySize(mechanism, *cached->second));
       return cached->second;
     }
-    object = std::move(found).value();
+    if (pending_.count(id) != 0) {
+      P11_ASSIGN_OR_RETURN(object, CompletePending_inlock(id));
+    } else {
+      object = std::move(found).value();
+    }
   }
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, MakeKeyMaterial(*object));
   key_material_builds_.fetch_add(1);
@@ -88,22 +93,33 @@ Result<ObjectId> SoftToken::GenerateKey(const Mechanism& mechanism, ByteView par
   return StoreOne(std::move(key));
 }
 
+// A pair of session objects may be stored before the mechanism has derived every value
+// (Mechanism::GenerateKeyPairReady): the token completes them when they are first read
+// (CompletePending_inlock). A token object is stored whole.
 Result<std::pair<ObjectId, ObjectId>> SoftToken::GenerateKeyPair(const Mechanism& mechanism,
                                                                  ByteView param, Object pub,
                                                                  Object priv) {
-  P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> ready,
+  P11_ASSIGN_OR_RETURN(Mechanism::GeneratedPair generated,
                        mechanism.GenerateKeyPairReady(param, pub, priv));
+  std::optional<PendingValues> pending;
+  if (generated.values_pending) {
+    if (pub.IsTokenObject() || priv.IsTokenObject()) {
+      P11_TRY(mechanism.CompleteGenerated(*generated.key, &pub, &priv));
+    } else {
+      pending = PendingValues{generated.key, &mechanism, 0};
+    }
+  }
   policy::FinishKey(pub, policy::Origin::kGeneratePublic, mechanism.type());
   policy::FinishKey(priv, policy::Origin::kGeneratePrivate, mechanism.type());
   std::array<Object, 2> pair{std::move(pub), std::move(priv)};
   std::array<ObjectId, 2> ids{};
   // One transaction for both halves: a failure stores neither.
-  P11_TRY(StoreAll(pair, ids));
-  if (ready != nullptr) {
+  P11_TRY(StoreAll(pair, ids, pending ? &*pending : nullptr));
+  if (generated.key != nullptr) {
     std::lock_guard<std::mutex> lock(mutex_);
     // Cached only while the object is there to be used (a token object of a store not yet
     // loaded into memory is not); destroying or changing it drops the entry as for any key.
-    if (Cached_inlock(ids[1]) != nullptr) keys_.emplace(ids[1], std::move(ready));
+    if (Cached_inlock(ids[1]) != nullptr) keys_.emplace(ids[1], std::move(generated.key));
   }
   return std::make_pair(ids[0], ids[1]);
 }

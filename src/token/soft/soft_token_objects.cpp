@@ -59,7 +59,7 @@ Result<void> SoftToken::SyncWithStore_inlock() {
     if (!current) {  // deleted by another process
       detached_ = true;
       Forget_inlock();
-      session_objects_.Clear();
+      ClearSessionObjects_inlock();
       return Ok();
     }
     seen_data_version_ = version;
@@ -113,7 +113,7 @@ bool SoftToken::Visible_inlock(const Object& object) const {
   return !object.IsPrivate() || login_ == CKU_USER;
 }
 
-Result<std::shared_ptr<const Object>> SoftToken::Find_inlock(ObjectId id) {
+Result<std::shared_ptr<const Object>> SoftToken::Find_inlock(ObjectId id, Need need) {
   std::shared_ptr<const Object> object;
   if (IsSessionId(id)) {
     object = session_objects_.Get(id);
@@ -125,7 +125,34 @@ Result<std::shared_ptr<const Object>> SoftToken::Find_inlock(ObjectId id) {
   if (object == nullptr || !Visible_inlock(*object)) {
     return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
   }
+  if (need == Need::kWhole && !pending_.empty() && pending_.count(id) != 0) {
+    return CompletePending_inlock(id);
+  }
   return object;
+}
+
+Result<std::shared_ptr<const Object>> SoftToken::CompletePending_inlock(ObjectId id) {
+  const PendingValues pending = pending_.at(id);
+  Object self(*session_objects_.Get(id));
+  std::optional<Object> partner;
+  if (pending_.count(pending.partner) != 0) partner.emplace(*session_objects_.Get(pending.partner));
+  Object* other = partner ? &*partner : nullptr;
+  const bool self_public = self.Class() == CKO_PUBLIC_KEY;
+  P11_TRY(pending.mechanism->CompleteGenerated(*pending.key, self_public ? &self : other,
+                                               self_public ? other : &self));
+  auto completed = std::make_shared<const Object>(std::move(self));
+  session_objects_.Put(id, completed);
+  if (partner) {
+    session_objects_.Put(pending.partner, std::make_shared<const Object>(std::move(*partner)));
+  }
+  pending_.erase(id);
+  pending_.erase(pending.partner);
+  return completed;
+}
+
+void SoftToken::ClearSessionObjects_inlock() {
+  session_objects_.Clear();
+  pending_.clear();
 }
 
 Result<ObjectId> SoftToken::Insert_inlock(Transaction& txn, const Object& object) {
@@ -150,8 +177,10 @@ Result<void> SoftToken::CommitChange_inlock(Transaction& txn) {
   return Ok();
 }
 
-Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> ids) {
+Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> ids,
+                                 const PendingValues* pending) {
   assert(ids.size() == objects.size());
+  assert(pending == nullptr || objects.size() == 2);
   for (Object& object : objects) {
     if (!object.Has(CKA_CLASS)) return Fail(CKR_TEMPLATE_INCOMPLETE, "object class");
     object.SetBool(CKA_PRIVATE, object.IsPrivate());
@@ -183,6 +212,11 @@ Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> 
       session_objects_.Put(ids[i], std::move(object));
     }
   }
+  // Registered under the same lock as the objects: no lookup sees them incomplete unawares.
+  if (pending != nullptr) {
+    pending_.emplace(ids[0], PendingValues{pending->key, pending->mechanism, ids[1]});
+    pending_.emplace(ids[1], PendingValues{pending->key, pending->mechanism, ids[0]});
+  }
   return Ok();
 }
 
@@ -201,6 +235,11 @@ Result<ObjectId> SoftToken::CreateObject(Object object) {
 Result<std::shared_ptr<const Object>> SoftToken::GetObject(ObjectId id) {
   std::lock_guard<std::mutex> lock(mutex_);
   return Find_inlock(id);
+}
+
+Result<std::shared_ptr<const Object>> SoftToken::GetObjectForChecks(ObjectId id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return Find_inlock(id, Need::kChecks);
 }
 
 Result<void> SoftToken::UpdateObject(ObjectId id, Object object) {
@@ -234,6 +273,7 @@ Result<void> SoftToken::DestroyObject(ObjectId id) {
   if (IsSessionId(id)) {
     if (session_objects_.Get(id) == nullptr) return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
     session_objects_.Erase(id);
+    pending_.erase(id);
     return Ok();
   }
   P11_TRY(RequireRow_inlock());
@@ -256,7 +296,13 @@ Result<std::vector<ObjectId>> SoftToken::FindObjects(std::span<const TemplateAtt
   for (const soft::ObjectCache* cache : {&token_objects_, &session_objects_}) {
     for (ObjectId id : cache->Candidates(match)) {
       std::shared_ptr<const Object> object = cache->Get(id);
-      if (Visible_inlock(*object) && policy::Matches(*object, match)) found.push_back(id);
+      if (!Visible_inlock(*object)) continue;
+      // A template naming a value the object lacks may name one still pending.
+      if (!pending_.empty() && pending_.count(id) != 0 &&
+          std::ranges::any_of(match, [&](const TemplateAttr& a) { return !object->Has(a.type); })) {
+        P11_ASSIGN_OR_RETURN(object, CompletePending_inlock(id));
+      }
+      if (policy::Matches(*object, match)) found.push_back(id);
     }
   }
   std::sort(found.begin(), found.end());
