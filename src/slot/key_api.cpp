@@ -13,6 +13,53 @@ Result<policy::Actor> CurrentActor(Session& s) {
   return ActorOf_inlock(s.slot());
 }
 
+// What a generation is about to store, as far as who may store it goes.
+struct NewObjects {
+  bool any_token = false;
+  bool any_private = false;
+};
+
+NewObjects Describe(std::initializer_list<const Object*> objects) {
+  NewObjects out;
+  for (const Object* o : objects) {
+    out.any_token = out.any_token || o->IsTokenObject();
+    out.any_private = out.any_private || o->IsPrivate();
+  }
+  return out;
+}
+
+Result<void> CheckMayStore_inlock(Session& s, const NewObjects& objects) {
+  if (objects.any_token && !s.read_write()) return Fail(CKR_SESSION_READ_ONLY, "ro");
+  if (objects.any_private && !s.slot().user_logged_in_inlock()) {
+    return Fail(CKR_USER_NOT_LOGGED_IN, "private key");
+  }
+  return Ok();
+}
+
+Result<void> CheckMayStore(Session& s, const NewObjects& objects) {
+  std::lock_guard lock(s.slot().mu());
+  return CheckMayStore_inlock(s, objects);
+}
+
+// A key is generated without the slot mutex: an RSA-4096 pair takes seconds, and other
+// sessions must go on logging in, finding and creating objects meanwhile. The session's own
+// mutex is held throughout, so it cannot be closed under the call. What may have changed is
+// the login: a private key generated across another session's C_Logout is destroyed again,
+// and the call fails as it would have had it started after the logout.
+Result<void> AdoptGenerated(Module& m, Session& s, const NewObjects& objects,
+                            std::initializer_list<std::pair<ObjectId, bool>> generated,
+                            std::initializer_list<CK_OBJECT_HANDLE*> handles) {
+  std::lock_guard lock(s.slot().mu());
+  if (Result<void> still = CheckMayStore_inlock(s, objects); !still.ok()) {
+    for (const auto& [id, session_object] : generated) (void)s.slot().token().DestroyObject(id);
+    return still;
+  }
+  auto handle = handles.begin();
+  for (const auto& [id, session_object] : generated)
+    **handle++ = Adopt_inlock(m, s, id, session_object);
+  return Ok();
+}
+
 }  // namespace
 
 Result<void> GenerateKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
@@ -25,16 +72,12 @@ Result<void> GenerateKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mec
   policy::Implied implied{CKO_SECRET_KEY, mechanism->GeneratedKeyType()};
   P11_ASSIGN_OR_RETURN(Object object,
                        policy::NewObject(policy::Origin::kGenerate, attrs, implied, actor));
-  bool session_object = !object.IsTokenObject();
-  std::lock_guard lock(s->slot().mu());
-  if (!session_object && !s->read_write()) return Fail(CKR_SESSION_READ_ONLY, "ro");
-  if (object.IsPrivate() && !s->slot().user_logged_in_inlock()) {
-    return Fail(CKR_USER_NOT_LOGGED_IN, "private key");
-  }
+  const bool session_object = !object.IsTokenObject();
+  const NewObjects objects = Describe({&object});
+  P11_TRY(CheckMayStore(*s, objects));
   P11_ASSIGN_OR_RETURN(
       ObjectId id, s->slot().token().GenerateKey(*mechanism, ParamView(*mech), std::move(object)));
-  *key = Adopt_inlock(m, *s, id, session_object);
-  return Ok();
+  return AdoptGenerated(m, *s, objects, {{id, session_object}}, {key});
 }
 
 Result<void> GenerateKeyPair(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
@@ -53,20 +96,14 @@ Result<void> GenerateKeyPair(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM*
   P11_ASSIGN_OR_RETURN(Object priv_obj,
                        policy::NewObject(policy::Origin::kGeneratePrivate, priv_attrs,
                                          {CKO_PRIVATE_KEY, type}, actor));
-  bool pub_session = !pub_obj.IsTokenObject(), priv_session = !priv_obj.IsTokenObject();
-  std::lock_guard lock(s->slot().mu());
-  if ((!pub_session || !priv_session) && !s->read_write()) {
-    return Fail(CKR_SESSION_READ_ONLY, "ro");
-  }
-  if ((pub_obj.IsPrivate() || priv_obj.IsPrivate()) && !s->slot().user_logged_in_inlock()) {
-    return Fail(CKR_USER_NOT_LOGGED_IN, "private key");
-  }
+  const bool pub_session = !pub_obj.IsTokenObject(), priv_session = !priv_obj.IsTokenObject();
+  const NewObjects objects = Describe({&pub_obj, &priv_obj});
+  P11_TRY(CheckMayStore(*s, objects));
   P11_ASSIGN_OR_RETURN(
       auto ids, s->slot().token().GenerateKeyPair(*mechanism, ParamView(*mech), std::move(pub_obj),
                                                   std::move(priv_obj)));
-  *pub = Adopt_inlock(m, *s, ids.first, pub_session);
-  *priv = Adopt_inlock(m, *s, ids.second, priv_session);
-  return Ok();
+  return AdoptGenerated(m, *s, objects, {{ids.first, pub_session}, {ids.second, priv_session}},
+                        {pub, priv});
 }
 
 Result<void> SeedRandom(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* seed, CK_ULONG len) {
