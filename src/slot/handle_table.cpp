@@ -1,6 +1,7 @@
 #include "slot/handle_table.h"
 
 #include <mutex>
+#include <shared_mutex>
 
 namespace p11 {
 

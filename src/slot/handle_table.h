@@ -1,13 +1,15 @@
 // HandleTable: object handles. A handle names (slot, backend object id) for the life of the
-// module, the same handle every time the object is found, unique across slots.
+// module, the same handle every time the object is found, unique across slots. Every call on a
+// key resolves its handle, so the lock is striped (as the session table's): threads working
+// with their own sessions do not pass its cache line between their cores.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <shared_mutex>
 #include <unordered_map>
 
+#include "common/striped_shared_mutex.h"
 #include "token/token_backend.h"
 
 namespace p11 {
@@ -27,7 +29,7 @@ class HandleTable {
   void Forget(CK_SLOT_ID slot, ObjectId id);
 
  private:
-  mutable std::shared_mutex mu_;
+  mutable StripedSharedMutex mu_;
   std::unordered_map<CK_OBJECT_HANDLE, ObjectRef> by_handle_;
   struct RefHash {
     size_t operator()(const std::pair<CK_SLOT_ID, ObjectId>& ref) const {

@@ -153,7 +153,9 @@ class SoftToken : public TokenBackend {
   const Registry& mechanisms_;
   std::atomic<size_t> key_material_builds_{0};
 
-  mutable std::mutex mutex_;
+  // On a cache line of its own, with the state it guards after it: every key lookup takes it,
+  // and the read-only members above must not move between cores with it.
+  alignas(64) mutable std::mutex mutex_;
   int64_t row_id_;
   CK_SLOT_ID slot_id_;
   std::vector<uint8_t> uuid_;
