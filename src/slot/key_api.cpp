@@ -41,22 +41,26 @@ Result<void> CheckMayStore(Session& s, const NewObjects& objects) {
   return CheckMayStore_inlock(s, objects);
 }
 
+// One object a generation stored, and where its handle goes.
+struct Generated {
+  ObjectId id;
+  bool session_object;
+  CK_OBJECT_HANDLE* handle;
+};
+
 // A key is generated without the slot mutex: an RSA-4096 pair takes seconds, and other
 // sessions must go on logging in, finding and creating objects meanwhile. The session's own
 // mutex is held throughout, so it cannot be closed under the call. What may have changed is
 // the login: a private key generated across another session's C_Logout is destroyed again,
 // and the call fails as it would have had it started after the logout.
 Result<void> AdoptGenerated(Module& m, Session& s, const NewObjects& objects,
-                            std::initializer_list<std::pair<ObjectId, bool>> generated,
-                            std::initializer_list<CK_OBJECT_HANDLE*> handles) {
+                            std::initializer_list<Generated> generated) {
   std::lock_guard lock(s.slot().mu());
   if (Result<void> still = CheckMayStore_inlock(s, objects); !still.ok()) {
-    for (const auto& [id, session_object] : generated) (void)s.slot().token().DestroyObject(id);
+    for (const Generated& g : generated) (void)s.slot().token().DestroyObject(g.id);
     return still;
   }
-  auto handle = handles.begin();
-  for (const auto& [id, session_object] : generated)
-    **handle++ = Adopt_inlock(m, s, id, session_object);
+  for (const Generated& g : generated) *g.handle = Adopt_inlock(m, s, g.id, g.session_object);
   return Ok();
 }
 
@@ -77,7 +81,7 @@ Result<void> GenerateKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mec
   P11_TRY(CheckMayStore(*s, objects));
   P11_ASSIGN_OR_RETURN(
       ObjectId id, s->slot().token().GenerateKey(*mechanism, ParamView(*mech), std::move(object)));
-  return AdoptGenerated(m, *s, objects, {{id, session_object}}, {key});
+  return AdoptGenerated(m, *s, objects, {{id, session_object, key}});
 }
 
 Result<void> GenerateKeyPair(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
@@ -102,8 +106,8 @@ Result<void> GenerateKeyPair(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM*
   P11_ASSIGN_OR_RETURN(
       auto ids, s->slot().token().GenerateKeyPair(*mechanism, ParamView(*mech), std::move(pub_obj),
                                                   std::move(priv_obj)));
-  return AdoptGenerated(m, *s, objects, {{ids.first, pub_session}, {ids.second, priv_session}},
-                        {pub, priv});
+  return AdoptGenerated(m, *s, objects,
+                        {{ids.first, pub_session, pub}, {ids.second, priv_session, priv}});
 }
 
 Result<void> SeedRandom(Module& m, CK_SESSION_HANDLE h, const CK_BYTE* seed, CK_ULONG len) {

@@ -214,6 +214,7 @@ Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> 
   }
   // Registered under the same lock as the objects: no lookup sees them incomplete unawares.
   if (pending != nullptr) {
+    assert(IsSessionId(ids[0]) && IsSessionId(ids[1]));
     pending_.emplace(ids[0], PendingValues{pending->key, pending->mechanism, ids[1]});
     pending_.emplace(ids[1], PendingValues{pending->key, pending->mechanism, ids[0]});
   }
