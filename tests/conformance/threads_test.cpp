@@ -13,27 +13,31 @@ constexpr int kThreads = 8;
 
 class ThreadsTest : public TokenTest {
  protected:
-  // Starts a labelled RSA-4096 private key's generation on its own thread: long enough (half
-  // a second and more here) for another thread to act while it runs. `started` is set just
-  // before the call, `done` just after; `rv` is its result.
-  std::thread GenerateRsa4096(CK_SESSION_HANDLE s, std::atomic<bool>& started,
-                              std::atomic<bool>& done, CK_RV& rv) {
-    return std::thread([this, s, &started, &done, &rv] {
+  // A labelled RSA-4096 pair, private key private, generated on its own thread in a user
+  // session: long enough (half a second and more here) for another thread to act meanwhile.
+  struct SlowGeneration {
+    std::atomic<bool> started{false};
+    std::atomic<bool> done{false};
+    CK_RV rv = CKR_GENERAL_ERROR;
+    std::thread thread;
+  };
+
+  // Starts `g` and returns once the generation is well under way.
+  void StartSlowGeneration(SlowGeneration& g) {
+    CK_SESSION_HANDLE s = UserSession();
+    g.thread = std::thread([this, s, &g] {
       Template pt;
       pt.Ulong(CKA_MODULUS_BITS, 4096).Bool(CKA_VERIFY, true).Text(CKA_LABEL, "slow");
       Template kt;
       kt.Bool(CKA_SIGN, true).Bool(CKA_PRIVATE, true).Text(CKA_LABEL, "slow");
       CK_MECHANISM mech = {CKM_RSA_PKCS_KEY_PAIR_GEN, nullptr, 0};
       CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
-      started = true;
-      rv = f_->C_GenerateKeyPair(s, &mech, pt.data(), pt.size(), kt.data(), kt.size(), &pub, &priv);
-      done = true;
+      g.started = true;
+      g.rv =
+          f_->C_GenerateKeyPair(s, &mech, pt.data(), pt.size(), kt.data(), kt.size(), &pub, &priv);
+      g.done = true;
     });
-  }
-
-  // Returns once `started` is set and the generation is well under way.
-  static void AwaitGeneration(const std::atomic<bool>& started) {
-    while (!started) std::this_thread::yield();
+    while (!g.started) std::this_thread::yield();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 };
@@ -41,14 +45,11 @@ class ThreadsTest : public TokenTest {
 // A slow key generation must not hold the slot: other sessions keep finding objects and
 // reading their session state while it runs (each of those calls takes the slot's lock).
 TEST_F(ThreadsTest, KeyGenerationDoesNotHoldUpOtherSessions) {
-  CK_SESSION_HANDLE generating = UserSession();
   CK_SESSION_HANDLE other = OpenRw();
-  std::atomic<bool> started{false}, done{false};
-  CK_RV rv = CKR_GENERAL_ERROR;
-  std::thread generator = GenerateRsa4096(generating, started, done, rv);
-  AwaitGeneration(started);
+  SlowGeneration generation;
+  StartSlowGeneration(generation);
   int calls_during_generation = 0;
-  while (!done) {
+  while (!generation.done) {
     Template find;
     find.Ulong(CKA_CLASS, CKO_DATA);
     CK_SESSION_INFO info;
@@ -57,10 +58,10 @@ TEST_F(ThreadsTest, KeyGenerationDoesNotHoldUpOtherSessions) {
       ADD_FAILURE() << "slot call failed during generation";
       break;
     }
-    if (!done) ++calls_during_generation;
+    if (!generation.done) ++calls_during_generation;
   }
-  generator.join();
-  EXPECT_CKR_OK(rv);
+  generation.thread.join();
+  EXPECT_CKR_OK(generation.rv);
   // Held up, the first round would have waited for the whole generation.
   EXPECT_GE(calls_during_generation, 10);
 }
@@ -68,16 +69,14 @@ TEST_F(ThreadsTest, KeyGenerationDoesNotHoldUpOtherSessions) {
 // The login can change while a key is being generated (the generation does not hold the
 // slot): a private key whose generation spans a C_Logout must not be left behind.
 TEST_F(ThreadsTest, PrivateKeyGeneratedAcrossLogoutIsNotKept) {
-  CK_SESSION_HANDLE generating = UserSession();
   CK_SESSION_HANDLE other = OpenRw();
-  std::atomic<bool> started{false}, done{false};
-  CK_RV rv = CKR_GENERAL_ERROR;
-  std::thread generator = GenerateRsa4096(generating, started, done, rv);
-  AwaitGeneration(started);
-  ASSERT_FALSE(done) << "generation too fast for this test";
+  SlowGeneration generation;
+  StartSlowGeneration(generation);
+  const bool logout_during_generation = !generation.done;
   EXPECT_CKR_OK(f_->C_Logout(other));
-  generator.join();
-  EXPECT_EQ(rv, static_cast<CK_RV>(CKR_USER_NOT_LOGGED_IN));
+  generation.thread.join();
+  ASSERT_TRUE(logout_during_generation) << "generation too fast for this test";
+  EXPECT_EQ(generation.rv, static_cast<CK_RV>(CKR_USER_NOT_LOGGED_IN));
   ASSERT_CKR_OK(LoginUser(other));
   Template find;
   find.Text(CKA_LABEL, "slow");

@@ -6,15 +6,8 @@
 namespace p11::testing {
 namespace {
 
-class AtRestTest : public SoftStoreTest {
+class AtRestTest : public LoggedInTokenTest {
  protected:
-  void SetUp() override {
-    SoftStoreTest::SetUp();
-    store_ = OpenStore();
-    token_ = InitToken(*store_);
-    ASSERT_EQ(token_->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
-  }
-
   ObjectId PrivateData(const std::string& label, const std::string& value) {
     AttrBuilder b;
     b.Ulong(CKA_CLASS, CKO_DATA)
@@ -35,9 +28,6 @@ class AtRestTest : public SoftStoreTest {
     EXPECT_EQ(token->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
     return token;
   }
-
-  std::unique_ptr<SoftStore> store_;
-  std::shared_ptr<SoftToken> token_;
 };
 
 TEST_F(AtRestTest, NoPlaintextSecretInTheFile) {

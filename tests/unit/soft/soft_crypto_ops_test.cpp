@@ -6,13 +6,10 @@
 namespace p11::testing {
 namespace {
 
-class CryptoOpsTest : public SoftStoreTest {
+class CryptoOpsTest : public LoggedInTokenTest {
  protected:
   void SetUp() override {
-    SoftStoreTest::SetUp();
-    store_ = OpenStore();
-    token_ = InitToken(*store_);
-    ASSERT_EQ(token_->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
+    LoggedInTokenTest::SetUp();
     hmac_ = registry_->Find(CKM_SHA256_HMAC);
     ASSERT_NE(hmac_, nullptr);
   }
@@ -31,19 +28,9 @@ class CryptoOpsTest : public SoftStoreTest {
   }
 
   std::vector<uint8_t> Mac(ObjectId key, const std::string& data) {
-    auto op = token_->BeginSign(*hmac_, {}, key);
-    EXPECT_TRUE(op.ok()) << op.rv();
-    if (!op.ok()) return {};
-    std::vector<uint8_t> out(64);
-    CK_ULONG len = out.size();
-    OutBuffer buffer(out.data(), &len);
-    EXPECT_EQ((*op)->Sign(Bytes(data), buffer).rv(), CKR_OK);
-    out.resize(len);
-    return out;
+    return SignWith(*hmac_, key, Bytes(data), 64);
   }
 
-  std::unique_ptr<SoftStore> store_;
-  std::shared_ptr<SoftToken> token_;
   const Mechanism* hmac_ = nullptr;
 };
 
@@ -138,17 +125,7 @@ TEST_F(CryptoOpsTest, GeneratedEcKeySignsWithoutARebuild) {
   auto pair = token_->GenerateKeyPair(*gen, {}, pub, priv);
   ASSERT_TRUE(pair.ok()) << pair.rv();
 
-  auto sign = [&] {
-    std::vector<uint8_t> signature(64);
-    auto op = token_->BeginSign(*ecdsa, {}, pair->second);
-    EXPECT_TRUE(op.ok()) << op.rv();
-    if (!op.ok()) return std::vector<uint8_t>();
-    CK_ULONG len = signature.size();
-    OutBuffer out(signature.data(), &len);
-    EXPECT_EQ((*op)->Sign(Bytes("message"), out).rv(), CKR_OK);
-    signature.resize(len);
-    return signature;
-  };
+  auto sign = [&] { return SignWith(*ecdsa, pair->second, Bytes("message"), 64); };
   std::vector<uint8_t> signature = sign();
   EXPECT_EQ(token_->key_material_builds(), before);
   auto verify = token_->BeginVerify(*ecdsa, {}, pair->first);

@@ -136,4 +136,32 @@ class SoftStoreTest : public ::testing::Test {
   std::unique_ptr<Registry> registry_;
 };
 
+// A store with one initialised token whose user is logged in.
+class LoggedInTokenTest : public SoftStoreTest {
+ protected:
+  void SetUp() override {
+    SoftStoreTest::SetUp();
+    store_ = OpenStore();
+    token_ = InitToken(*store_);
+    ASSERT_EQ(token_->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
+  }
+
+  // One signature (or MAC) through the token, at most `max_len` bytes; empty on failure.
+  std::vector<uint8_t> SignWith(const Mechanism& mechanism, ObjectId key, ByteView data,
+                                size_t max_len = 512) {
+    auto op = token_->BeginSign(mechanism, {}, key);
+    EXPECT_TRUE(op.ok()) << op.rv();
+    if (!op.ok()) return {};
+    std::vector<uint8_t> out(max_len);
+    CK_ULONG len = out.size();
+    OutBuffer buffer(out.data(), &len);
+    EXPECT_EQ((*op)->Sign(data, buffer).rv(), CKR_OK);
+    out.resize(len);
+    return out;
+  }
+
+  std::unique_ptr<SoftStore> store_;
+  std::shared_ptr<SoftToken> token_;
+};
+
 }  // namespace p11::testing

@@ -6,15 +6,8 @@
 namespace p11::testing {
 namespace {
 
-class ObjectsTest : public SoftStoreTest {
+class ObjectsTest : public LoggedInTokenTest {
  protected:
-  void SetUp() override {
-    SoftStoreTest::SetUp();
-    store_ = OpenStore();
-    token_ = InitToken(*store_);
-    ASSERT_EQ(token_->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
-  }
-
   static Object Data(const std::string& label, bool token, bool is_private,
                      const std::string& value = "payload") {
     AttrBuilder b;
@@ -33,9 +26,6 @@ class ObjectsTest : public SoftStoreTest {
     EXPECT_TRUE(found.ok()) << found.rv();
     return found.ok() ? *found : std::vector<ObjectId>{};
   }
-
-  std::unique_ptr<SoftStore> store_;
-  std::shared_ptr<SoftToken> token_;
 };
 
 TEST_F(ObjectsTest, TokenObjectsSurviveReopen) {

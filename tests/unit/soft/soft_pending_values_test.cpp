@@ -15,13 +15,10 @@ namespace {
 const std::vector<uint8_t> kP256Oid = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 constexpr size_t kP256PointBytes = 65;
 
-class PendingValuesTest : public SoftStoreTest {
+class PendingValuesTest : public LoggedInTokenTest {
  protected:
   void SetUp() override {
-    SoftStoreTest::SetUp();
-    store_ = OpenStore();
-    token_ = InitToken(*store_);
-    ASSERT_EQ(token_->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
+    LoggedInTokenTest::SetUp();
     gen_ = registry_->Find(CKM_EC_KEY_PAIR_GEN);
     ecdsa_ = registry_->Find(CKM_ECDSA);
     ASSERT_TRUE(gen_ && ecdsa_);
@@ -56,15 +53,7 @@ class PendingValuesTest : public SoftStoreTest {
 
   // r || s over a 32-byte hash, through the token.
   std::vector<uint8_t> SignHash(ObjectId priv, const std::vector<uint8_t>& hash) {
-    auto op = token_->BeginSign(*ecdsa_, {}, priv);
-    EXPECT_TRUE(op.ok()) << op.rv();
-    if (!op.ok()) return {};
-    std::vector<uint8_t> signature(64);
-    CK_ULONG len = signature.size();
-    OutBuffer out(signature.data(), &len);
-    EXPECT_EQ((*op)->Sign(ByteView(hash), out).rv(), CKR_OK);
-    signature.resize(len);
-    return signature;
+    return SignWith(*ecdsa_, priv, ByteView(hash), 64);
   }
 
   // Checks with OpenSSL alone that the public half's values are the signing key's: the
@@ -102,8 +91,6 @@ class PendingValuesTest : public SoftStoreTest {
     OPENSSL_free(der);
   }
 
-  std::unique_ptr<SoftStore> store_;
-  std::shared_ptr<SoftToken> token_;
   const Mechanism* gen_ = nullptr;
   const Mechanism* ecdsa_ = nullptr;
 };
