@@ -42,7 +42,42 @@ TEST_F(StoreTest, ReopenDoesNotMigrateTwice) {
   { auto store = OpenStore(); }
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(RawInt("SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(RawInt("SELECT count(*) FROM schema_version"), kSchemaVersion);  // one per migration
+}
+
+// Schema 2 drops the indexes on the label and id hashes, which no query reads. A store
+// written by schema 1 is brought up to date on open and keeps its objects.
+TEST_F(StoreTest, SchemaOneStoreIsMigratedWithItsObjects) {
+  {
+    auto store = OpenStore();
+    auto token = InitToken(*store);
+    ASSERT_EQ(token->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
+    AttrBuilder b;
+    b.Ulong(CKA_CLASS, CKO_DATA).Bool(CKA_TOKEN, true).Str(CKA_LABEL, "kept");
+    ASSERT_TRUE(token->CreateObject(MakeObject(b)).ok());
+  }
+  EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name IN "
+                   "('objects_by_label', 'objects_by_id')"),
+            0);
+  // The file as schema 1 left it.
+  ASSERT_EQ(RawSql("CREATE INDEX objects_by_label ON objects(token_id, label_hash);"
+                   "CREATE INDEX objects_by_id ON objects(token_id, id_hash);"
+                   "DELETE FROM schema_version WHERE version = 2;"),
+            SQLITE_OK);
+
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(RawInt("SELECT max(version) FROM schema_version"), 2);
+  EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name IN "
+                   "('objects_by_label', 'objects_by_id')"),
+            0);
+  auto token = FirstToken(*store);
+  ASSERT_NE(token, nullptr);
+  AttrBuilder match;
+  match.Str(CKA_LABEL, "kept");
+  auto found = token->FindObjects(match.attrs);
+  ASSERT_TRUE(found.ok()) << found.rv();
+  EXPECT_EQ(found->size(), 1u);
 }
 
 TEST_F(StoreTest, NewerSchemaIsRefused) {
