@@ -272,9 +272,19 @@ Result<void> SoftToken::DestroyObject(ObjectId id) {
   std::lock_guard<std::mutex> lock(mutex_);
   keys_.erase(id);
   if (IsSessionId(id)) {
-    if (session_objects_.Get(id) == nullptr) return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
+    std::shared_ptr<const Object> object = session_objects_.Get(id);
+    if (object == nullptr) return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
+    if (auto pending = pending_.find(id); pending != pending_.end()) {
+      const ObjectId partner = pending->second.partner;
+      pending_.erase(pending);
+      // The private key must not live on in its public half's pending entry: that half gets
+      // its values now, and the key material goes with the entry. (Should that fail, out of
+      // memory, the half stays pending; the destruction asked for goes ahead regardless.)
+      if (object->Class() == CKO_PRIVATE_KEY && pending_.count(partner) != 0) {
+        (void)CompletePending_inlock(partner);
+      }
+    }
     session_objects_.Erase(id);
-    pending_.erase(id);
     return Ok();
   }
   P11_TRY(RequireRow_inlock());

@@ -167,6 +167,8 @@ TEST_F(PendingValuesTest, HalfOutlivesItsDestroyedPartner) {
   EXPECT_EQ(Value(priv, CKA_EC_POINT).size(), 2 + kP256PointBytes);
   auto [pub2, priv2] = Generate();
   ASSERT_EQ(token_->DestroyObject(priv2).rv(), CKR_OK);
+  // Completed at once: the private key leaves memory with its object, not with the public half.
+  EXPECT_TRUE(Carries(pub2, CKA_EC_POINT));
   EXPECT_EQ(Value(pub2, CKA_EC_POINT).size(), 2 + kP256PointBytes);
   EXPECT_EQ(token_->GetObject(priv2).rv(), CKR_OBJECT_HANDLE_INVALID);
 }
