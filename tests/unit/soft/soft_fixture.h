@@ -93,6 +93,13 @@ class SoftStoreTest : public ::testing::Test {
     return object.ok() ? std::move(object).value() : Object();
   }
 
+  // Stores a public token data object labelled `label`.
+  static void AddTokenData(SoftToken& token, const std::string& label) {
+    AttrBuilder b;
+    b.Ulong(CKA_CLASS, CKO_DATA).Bool(CKA_TOKEN, true).Str(CKA_LABEL, label);
+    ASSERT_TRUE(token.CreateObject(MakeObject(b)).ok());
+  }
+
   // Every byte of the store's files (database, WAL, shared memory).
   std::string FileBytes() const {
     std::string all;

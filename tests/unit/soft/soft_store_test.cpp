@@ -52,9 +52,7 @@ TEST_F(StoreTest, SchemaOneStoreIsMigratedWithItsObjects) {
     auto store = OpenStore();
     auto token = InitToken(*store);
     ASSERT_EQ(token->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
-    AttrBuilder b;
-    b.Ulong(CKA_CLASS, CKO_DATA).Bool(CKA_TOKEN, true).Str(CKA_LABEL, "kept");
-    ASSERT_TRUE(token->CreateObject(MakeObject(b)).ok());
+    AddTokenData(*token, "kept");
   }
   EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name IN "
                    "('objects_by_label', 'objects_by_id')"),
@@ -215,9 +213,7 @@ TEST_F(StoreTest, DeleteTokenRemovesRowsAndDetachesBackend) {
   auto store = OpenStore();
   auto token = InitToken(*store);
   ASSERT_EQ(token->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
-  AttrBuilder data;
-  data.Ulong(CKA_CLASS, CKO_DATA).Bool(CKA_TOKEN, true).Str(CKA_LABEL, "d");
-  ASSERT_TRUE(token->CreateObject(MakeObject(data)).ok());
+  AddTokenData(*token, "d");
   ASSERT_GT(RawInt("SELECT count(*) FROM attributes"), 0);
   CK_SLOT_ID slot = token->slot_id();
   ASSERT_EQ(store->DeleteToken(slot).rv(), CKR_OK);
