@@ -134,6 +134,9 @@ class SoftToken : public TokenBackend {
   // Adds the pending values to session object `id` and to its partner if that still exists,
   // replacing both in the cache; returns `id` completed.
   Result<std::shared_ptr<const Object>> CompletePending_inlock(ObjectId id);
+  // Whether session object `id` still waits for its derived values (cheap when none does).
+  bool IsPending_inlock(ObjectId id) const { return !pending_.empty() && pending_.count(id) != 0; }
+  // Drops every session object, and with them what was pending.
   void ClearSessionObjects_inlock();
   // Stores each object (token objects in one transaction) and caches it, taking the objects
   // over; `ids[i]` is then the id of `objects[i]`. On failure nothing is stored. With `pending`,

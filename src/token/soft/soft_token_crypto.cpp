@@ -46,7 +46,7 @@ Result<std::shared_ptr<const KeyMaterial>> SoftToken::KeyFor(const Mechanism& me
       P11_TRY(CheckKeySize(mechanism, *cached->second));
       return cached->second;
     }
-    if (pending_.count(id) != 0) {
+    if (IsPending_inlock(id)) {
       P11_ASSIGN_OR_RETURN(object, CompletePending_inlock(id));
     } else {
       object = std::move(found).value();

@@ -125,7 +125,7 @@ Result<std::shared_ptr<const Object>> SoftToken::Find_inlock(ObjectId id, Need n
   if (object == nullptr || !Visible_inlock(*object)) {
     return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
   }
-  if (need == Need::kWhole && !pending_.empty() && pending_.count(id) != 0) {
+  if (need == Need::kWhole && IsPending_inlock(id)) {
     return CompletePending_inlock(id);
   }
   return object;
@@ -135,7 +135,7 @@ Result<std::shared_ptr<const Object>> SoftToken::CompletePending_inlock(ObjectId
   const PendingValues pending = pending_.at(id);
   Object self(*session_objects_.Get(id));
   std::optional<Object> partner;
-  if (pending_.count(pending.partner) != 0) partner.emplace(*session_objects_.Get(pending.partner));
+  if (IsPending_inlock(pending.partner)) partner.emplace(*session_objects_.Get(pending.partner));
   Object* other = partner ? &*partner : nullptr;
   const bool self_public = self.Class() == CKO_PUBLIC_KEY;
   P11_TRY(pending.mechanism->CompleteGenerated(*pending.key, self_public ? &self : other,
@@ -280,7 +280,7 @@ Result<void> SoftToken::DestroyObject(ObjectId id) {
       // The private key must not live on in its public half's pending entry: that half gets
       // its values now, and the key material goes with the entry. (Should that fail, out of
       // memory, the half stays pending; the destruction asked for goes ahead regardless.)
-      if (object->Class() == CKO_PRIVATE_KEY && pending_.count(partner) != 0) {
+      if (object->Class() == CKO_PRIVATE_KEY && IsPending_inlock(partner)) {
         (void)CompletePending_inlock(partner);
       }
     }
@@ -309,7 +309,7 @@ Result<std::vector<ObjectId>> SoftToken::FindObjects(std::span<const TemplateAtt
       std::shared_ptr<const Object> object = cache->Get(id);
       if (!Visible_inlock(*object)) continue;
       // A template naming a value the object lacks may name one still pending.
-      if (!pending_.empty() && pending_.count(id) != 0 &&
+      if (IsPending_inlock(id) &&
           std::ranges::any_of(match, [&](const TemplateAttr& a) { return !object->Has(a.type); })) {
         P11_ASSIGN_OR_RETURN(object, CompletePending_inlock(id));
       }
