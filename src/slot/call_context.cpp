@@ -33,6 +33,45 @@ Result<ResolvedObject> ResolveObjectForChecks(Module& m, Session& s, CK_OBJECT_H
   return Resolve(m, s, handle, invalid_rv, true);
 }
 
+NewObjects Describe(std::initializer_list<const Object*> objects) {
+  NewObjects out;
+  for (const Object* object : objects) out.Add(*object);
+  return out;
+}
+
+Result<void> CheckMayStore_inlock(Session& s, const NewObjects& objects) {
+  if (objects.any_token && !s.read_write()) return Fail(CKR_SESSION_READ_ONLY, "ro");
+  if (objects.any_private && !s.slot().user_logged_in_inlock()) {
+    return Fail(CKR_USER_NOT_LOGGED_IN, "private object");
+  }
+  return Ok();
+}
+
+Result<void> CheckMayStore(Session& s, const NewObjects& objects) {
+  std::lock_guard lock(s.slot().mu());
+  return CheckMayStore_inlock(s, objects);
+}
+
+Result<void> AdoptStored(Module& m, Session& s, const NewObjects& objects,
+                         std::initializer_list<Stored> stored) {
+  return AdoptStored(m, s, objects, std::span<const Stored>(stored.begin(), stored.size()));
+}
+
+Result<void> AdoptStored(Module& m, Session& s, const NewObjects& objects,
+                         std::span<const Stored> stored) {
+  Slot& slot = s.slot();
+  std::lock_guard lock(slot.mu());
+  if (Result<void> still = CheckMayStore_inlock(s, objects); !still.ok()) {
+    for (const Stored& object : stored) (void)slot.token().DestroyObject(object.id);
+    return still;
+  }
+  for (const Stored& object : stored) {
+    if (object.session_object) slot.AddSessionObject_inlock(object.id, s.handle());
+    *object.handle = m.handles().HandleForNew(slot.id(), object.id);
+  }
+  return Ok();
+}
+
 Result<const Mechanism*> FindMechanism(Session& s, const CK_MECHANISM* mech,
                                        CK_FLAGS function_flag) {
   if (mech == nullptr) return Fail(CKR_ARGUMENTS_BAD, "mechanism");

@@ -2,8 +2,10 @@
 // handles with visibility rules, and ending operations by the rule of PKCS#11 3.1 §5.2.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <span>
 
 #include "slot/module.h"
 #include "token/attribute_policy.h"
@@ -32,6 +34,11 @@ inline policy::Actor ActorOf_inlock(const Slot& slot) {
   return policy::Actor{slot.login_inlock() == CKU_SO, slot.login_inlock() == CKU_USER};
 }
 
+inline policy::Actor CurrentActor(Slot& slot) {
+  std::lock_guard lock(slot.mu());
+  return ActorOf_inlock(slot);
+}
+
 struct ResolvedObject {
   ObjectId id;
   std::shared_ptr<const Object> object;
@@ -50,12 +57,39 @@ Result<ResolvedObject> ResolveObjectForChecks(Module& m, Session& s, CK_OBJECT_H
 // Stores a new object made by C_CreateObject / C_CopyObject and returns its handle.
 Result<CK_OBJECT_HANDLE> StoreNewObject(Module& m, Session& s, Object object);
 
-// Gives a handle to an object the backend just stored for this session (slot mutex held):
-// a session object is recorded as the session's, to be destroyed when it closes.
-inline CK_OBJECT_HANDLE Adopt_inlock(Module& m, Session& s, ObjectId id, bool session_object) {
-  if (session_object) s.slot().AddSessionObject_inlock(id, s.handle());
-  return m.handles().HandleForNew(s.slot().id(), id);
-}
+// What a call is about to store, as far as who may store it goes (§5.7 C_CreateObject):
+// token objects need an R/W session, private objects the user.
+struct NewObjects {
+  bool any_token = false;
+  bool any_private = false;
+
+  void Add(const Object& object) {
+    any_token = any_token || object.IsTokenObject();
+    any_private = any_private || object.IsPrivate();
+  }
+};
+NewObjects Describe(std::initializer_list<const Object*> objects);
+Result<void> CheckMayStore_inlock(Session& s, const NewObjects& objects);
+Result<void> CheckMayStore(Session& s, const NewObjects& objects);
+
+// One object the backend stored for a call, and where its handle goes.
+struct Stored {
+  ObjectId id;
+  bool session_object;
+  CK_OBJECT_HANDLE* handle;
+};
+
+// The backend stores without the slot mutex: generating an RSA-4096 pair takes seconds and a
+// token object waits for the disk, and other sessions must go on logging in, finding and
+// creating objects meanwhile. The session's own mutex is held throughout, so it cannot be
+// closed under the call. What may have changed is the login: a private object stored across
+// another session's C_Logout is destroyed again, and the call fails as it would have had it
+// started after the logout. Otherwise each object gets its handle, and a session object is
+// recorded as the session's, to be destroyed when it closes.
+Result<void> AdoptStored(Module& m, Session& s, const NewObjects& objects,
+                         std::initializer_list<Stored> stored);
+Result<void> AdoptStored(Module& m, Session& s, const NewObjects& objects,
+                         std::span<const Stored> stored);
 
 // Ends or keeps an operation after a call (§5.2): a length query or CKR_BUFFER_TOO_SMALL
 // keeps it; any other error ends it; success ends it when the call was `terminal`.

@@ -6,28 +6,14 @@
 #include "token/template.h"
 
 namespace p11 {
-namespace {
-
-// Who may store `object` through this session: RO sessions make no token objects, private
-// objects need the user (§5.7 C_CreateObject).
-Result<void> CheckMayStore_inlock(const Session& s, const Object& object) {
-  if (object.IsTokenObject() && !s.read_write()) return Fail(CKR_SESSION_READ_ONLY, "ro");
-  if (object.IsPrivate() && !s.slot().user_logged_in_inlock()) {
-    return Fail(CKR_USER_NOT_LOGGED_IN, "private object");
-  }
-  return Ok();
-}
-
-}  // namespace
-
 Result<CK_OBJECT_HANDLE> StoreNewObject(Module& m, Session& s, Object object) {
-  Slot& slot = s.slot();
-  bool session_object = !object.IsTokenObject();
-  std::lock_guard lock(slot.mu());
-  P11_TRY(CheckMayStore_inlock(s, object));
-  P11_ASSIGN_OR_RETURN(ObjectId id, slot.token().CreateObject(std::move(object)));
-  if (session_object) slot.AddSessionObject_inlock(id, s.handle());
-  return m.handles().HandleForNew(slot.id(), id);
+  const NewObjects what = Describe({&object});
+  const bool session_object = !object.IsTokenObject();
+  P11_TRY(CheckMayStore(s, what));
+  P11_ASSIGN_OR_RETURN(ObjectId id, s.slot().token().CreateObject(std::move(object)));
+  CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+  P11_TRY(AdoptStored(m, s, what, {{id, session_object, &handle}}));
+  return handle;
 }
 
 Result<void> CreateObject(Module& m, CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG count,
@@ -35,11 +21,7 @@ Result<void> CreateObject(Module& m, CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tm
   if (object == nullptr) return Fail(CKR_ARGUMENTS_BAD, "object");
   P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
   P11_ASSIGN_OR_RETURN(std::vector<TemplateAttr> attrs, ParseTemplate(tmpl, count));
-  policy::Actor actor;
-  {
-    std::lock_guard lock(s->slot().mu());
-    actor = ActorOf_inlock(s->slot());
-  }
+  const policy::Actor actor = CurrentActor(s->slot());
   P11_ASSIGN_OR_RETURN(Object created,
                        policy::NewObject(policy::Origin::kCreate, attrs, {}, actor));
   CK_OBJECT_CLASS cls = created.Class();
@@ -56,11 +38,7 @@ Result<void> CopyObject(Module& m, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE source,
   P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
   P11_ASSIGN_OR_RETURN(std::vector<TemplateAttr> attrs, ParseTemplate(tmpl, count));
   P11_ASSIGN_OR_RETURN(ResolvedObject src, ResolveObject(m, *s, source, CKR_OBJECT_HANDLE_INVALID));
-  policy::Actor actor;
-  {
-    std::lock_guard lock(s->slot().mu());
-    actor = ActorOf_inlock(s->slot());
-  }
+  const policy::Actor actor = CurrentActor(s->slot());
   P11_ASSIGN_OR_RETURN(Object copy, policy::ApplyCopy(*src.object, attrs, actor));
   P11_ASSIGN_OR_RETURN(*object, StoreNewObject(m, *s, std::move(copy)));
   return Ok();
@@ -73,8 +51,9 @@ Result<void> DestroyObject(Module& m, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hand
   if (obj.object->IsTokenObject() && !s->read_write()) return Fail(CKR_SESSION_READ_ONLY, "ro");
   if (!obj.object->GetBool(CKA_DESTROYABLE, true)) return Fail(CKR_ACTION_PROHIBITED, "destroy");
   Slot& slot = s->slot();
-  std::lock_guard lock(slot.mu());
+  // Without the slot mutex: removing a token object waits for the disk.
   P11_TRY(slot.token().DestroyObject(obj.id));
+  std::lock_guard lock(slot.mu());
   slot.ForgetSessionObject_inlock(obj.id);
   m.handles().Forget(slot.id(), obj.id);
   return Ok();
@@ -110,8 +89,8 @@ Result<void> SetAttributeValue(Module& m, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE 
   P11_ASSIGN_OR_RETURN(ResolvedObject obj, ResolveObject(m, *s, handle, CKR_OBJECT_HANDLE_INVALID));
   if (obj.object->IsTokenObject() && !s->read_write()) return Fail(CKR_SESSION_READ_ONLY, "ro");
   Slot& slot = s->slot();
-  std::lock_guard lock(slot.mu());
-  P11_ASSIGN_OR_RETURN(Object updated, policy::ApplySet(*obj.object, attrs, ActorOf_inlock(slot)));
+  P11_ASSIGN_OR_RETURN(Object updated, policy::ApplySet(*obj.object, attrs, CurrentActor(slot)));
+  // Without the slot mutex: rewriting a token object waits for the disk.
   return slot.token().UpdateObject(obj.id, std::move(updated));
 }
 

@@ -42,9 +42,11 @@ Result<void> CheckLoginAllowed_inlock(Module& m, Session& s, CK_USER_TYPE who) {
   return Ok();
 }
 
-// CKU_CONTEXT_SPECIFIC: re-authenticates for the one operation whose key demands it.
-Result<void> ContextLogin_inlock(Session& s, SecretView pin) {
-  if (s.slot().login_inlock() != CKU_USER) return Fail(CKR_USER_NOT_LOGGED_IN, "context");
+// CKU_CONTEXT_SPECIFIC: re-authenticates for the one operation whose key demands it. The
+// PIN check runs without the slot mutex (it derives a key from the PIN, tens of ms by
+// design): an application re-authenticating per signature must not stall its other sessions.
+Result<void> ContextLogin(Session& s, SecretView pin) {
+  if (!s.slot().user_logged_in()) return Fail(CKR_USER_NOT_LOGGED_IN, "context");
   bool* done = nullptr;
   if (s.sign.active() && s.sign.needs_context_login) done = &s.sign.context_login_done;
   if (s.decrypt.active() && s.decrypt.needs_context_login) done = &s.decrypt.context_login_done;
@@ -108,8 +110,8 @@ Result<void> Login(Module& m, CK_SESSION_HANDLE h, CK_USER_TYPE who, const CK_UT
   P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
   if (pin == nullptr) return Fail(CKR_ARGUMENTS_BAD, "pin");  // no protected auth path
   SecretView pin_view{ByteView(pin, pin_len)};
+  if (who == CKU_CONTEXT_SPECIFIC) return ContextLogin(*s, pin_view);
   std::lock_guard lock(s->slot().mu());
-  if (who == CKU_CONTEXT_SPECIFIC) return ContextLogin_inlock(*s, pin_view);
   if (who != CKU_SO && who != CKU_USER) return Fail(CKR_USER_TYPE_INVALID, "user type");
   P11_TRY(CheckLoginAllowed_inlock(m, *s, who));
   P11_TRY(s->slot().token().Login(who, pin_view));

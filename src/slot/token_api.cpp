@@ -40,10 +40,14 @@ Result<void> InitToken(Module& m, CK_SLOT_ID id, const CK_UTF8CHAR* pin, CK_ULON
 Result<void> InitPin(Module& m, CK_SESSION_HANDLE h, const CK_UTF8CHAR* pin, CK_ULONG pin_len) {
   P11_ASSIGN_OR_RETURN(LockedSession s, LockSession(m, h));
   P11_ASSIGN_OR_RETURN(SecretView new_pin, PinView(pin, pin_len));
-  std::lock_guard lock(s->slot().mu());
-  if (s->State_inlock() != CKS_RW_SO_FUNCTIONS) {
-    return Fail(s->read_write() ? CKR_USER_NOT_LOGGED_IN : CKR_SESSION_READ_ONLY, "init pin");
+  {
+    std::lock_guard lock(s->slot().mu());
+    if (s->State_inlock() != CKS_RW_SO_FUNCTIONS) {
+      return Fail(s->read_write() ? CKR_USER_NOT_LOGGED_IN : CKR_SESSION_READ_ONLY, "init pin");
+    }
   }
+  // Without the slot mutex: wrapping under the new PIN derives a key from it, tens of ms by
+  // design. The token checks the SO login again itself.
   return s->slot().token().InitPin(new_pin);
 }
 
@@ -53,9 +57,9 @@ Result<void> SetPin(Module& m, CK_SESSION_HANDLE h, const CK_UTF8CHAR* old_pin, 
   P11_ASSIGN_OR_RETURN(SecretView old_view, PinView(old_pin, old_len));
   P11_ASSIGN_OR_RETURN(SecretView new_view, PinView(new_pin, new_len));
   if (!s->read_write()) return Fail(CKR_SESSION_READ_ONLY, "set pin");
-  std::lock_guard lock(s->slot().mu());
   // The SO changes the SO PIN; the user, or a public session, the user PIN (§5.5 C_SetPIN).
-  CK_USER_TYPE who = s->slot().login_inlock() == CKU_SO ? CKU_SO : CKU_USER;
+  // The old PIN authorises the change, so the token's check runs without the slot mutex.
+  const CK_USER_TYPE who = CurrentActor(s->slot()).so ? CKU_SO : CKU_USER;
   return s->slot().token().SetPin(who, old_view, new_view);
 }
 

@@ -75,10 +75,7 @@ Result<Object> NewKeyFromTemplate(Session& s, const Object& source_key,
   std::lock_guard lock(s.slot().mu());
   P11_ASSIGN_OR_RETURN(Object object,
                        policy::NewObject(origin, joined, implied, ActorOf_inlock(s.slot())));
-  if (object.IsTokenObject() && !s.read_write()) return Fail(CKR_SESSION_READ_ONLY, "ro");
-  if (object.IsPrivate() && !s.slot().user_logged_in_inlock()) {
-    return Fail(CKR_USER_NOT_LOGGED_IN, "private key");
-  }
+  P11_TRY(CheckMayStore_inlock(s, Describe({&object})));
   if (output_len) object.SetUlong(CKA_VALUE_LEN, *output_len);
   return object;
 }
@@ -110,17 +107,17 @@ Result<void> DeriveWithAdditionalKeys(Module& m, Session& s, const KeyUse& use,
                                           more.pTemplate, more.ulAttributeCount));
     keys.push_back(std::move(object));
   }
-  std::vector<bool> session_object;
-  for (const Object& object : keys) session_object.push_back(!object.IsTokenObject());
+  NewObjects what;
+  std::vector<Stored> stored;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    what.Add(keys[i]);
+    stored.push_back({0, !keys[i].IsTokenObject(), i == 0 ? key : extra[i - 1].phKey});
+  }
   P11_ASSIGN_OR_RETURN(
       std::vector<ObjectId> ids,
       s.slot().token().DeriveKeys(*use.mechanism, use.param, use.key, std::move(keys)));
-  std::lock_guard lock(s.slot().mu());
-  *key = Adopt_inlock(m, s, ids[0], session_object[0]);
-  for (size_t i = 0; i < extra.size(); ++i) {
-    *extra[i].phKey = Adopt_inlock(m, s, ids[i + 1], session_object[i + 1]);
-  }
-  return Ok();
+  for (size_t i = 0; i < stored.size(); ++i) stored[i].id = ids[i];
+  return AdoptStored(m, s, what, stored);
 }
 
 }  // namespace
@@ -156,13 +153,12 @@ Result<void> UnwrapKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
   P11_ASSIGN_OR_RETURN(Object object,
                        NewKeyFromTemplate(*s, *unwrapping_key.object, CKA_UNWRAP_TEMPLATE,
                                           policy::Origin::kUnwrap, tmpl, count));
-  bool session_object = !object.IsTokenObject();
+  const bool session_object = !object.IsTokenObject();
+  const NewObjects what = Describe({&object});
   P11_ASSIGN_OR_RETURN(
       ObjectId id, s->slot().token().UnwrapKey(*use->mechanism, use->param, use->key,
                                                ByteView(wrapped, wrapped_len), std::move(object)));
-  std::lock_guard lock(s->slot().mu());
-  *key = Adopt_inlock(m, *s, id, session_object);
-  return Ok();
+  return AdoptStored(m, *s, what, {{id, session_object, key}});
 }
 
 Result<void> DeriveKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
@@ -183,12 +179,11 @@ Result<void> DeriveKey(Module& m, CK_SESSION_HANDLE h, const CK_MECHANISM* mech,
       return DeriveWithAdditionalKeys(m, *s, use, *base_key.object, std::move(object), extra, key);
     }
   }
-  bool session_object = !object.IsTokenObject();
+  const bool session_object = !object.IsTokenObject();
+  const NewObjects what = Describe({&object});
   P11_ASSIGN_OR_RETURN(ObjectId id, s->slot().token().DeriveKey(*use.mechanism, use.param, use.key,
                                                                 other, std::move(object)));
-  std::lock_guard lock(s->slot().mu());
-  *key = Adopt_inlock(m, *s, id, session_object);
-  return Ok();
+  return AdoptStored(m, *s, what, {{id, session_object, key}});
 }
 
 }  // namespace p11

@@ -1,8 +1,12 @@
 // Slots and tokens (PKCS#11 3.1 §5.5: C_GetSlotList, C_GetSlotInfo, C_GetTokenInfo,
 // C_GetMechanismList, C_GetMechanismInfo, C_InitToken; issue 2 item 4).
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "fixture.h"
 
@@ -345,6 +349,48 @@ TEST_F(PinLockTest, UserPinFlagsAndLock) {
   ASSERT_CKR_OK(f_->C_Logout(s));
   EXPECT_FALSE(TokenInfo(slot_).flags & CKF_USER_PIN_LOCKED);
   EXPECT_CKR_OK(f_->C_Login(s, CKU_USER, Utf8("5678"), 4));
+}
+
+// Processes guessing at the same time share one budget: each PIN check runs its key
+// derivation outside the store's lock, but counts its failure against the counter as it
+// stands when the verdict is applied.
+TEST_F(PinLockTest, ParallelGuessesFromProcessesShareOneBudget) {
+  constexpr int kGuessers = 6;
+  int start[2];
+  ASSERT_EQ(pipe(start), 0);
+  fflush(nullptr);
+  std::vector<pid_t> children;
+  for (int i = 0; i < kGuessers; ++i) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(start[1]);
+      char go;
+      if (read(start[0], &go, 1) < 0) _exit(20);  // EOF: every guesser starts at once
+      if (f_->C_Initialize(nullptr) != CKR_OK) _exit(21);
+      CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+      if (f_->C_OpenSession(slot_, CKF_SERIAL_SESSION, nullptr, nullptr, &s) != CKR_OK) _exit(22);
+      CK_RV rv = WrongUser(s);
+      _exit(rv == CKR_PIN_INCORRECT ? 1 : rv == CKR_PIN_LOCKED ? 2 : 23);
+    }
+    ASSERT_GT(pid, 0);
+    children.push_back(pid);
+  }
+  close(start[0]);
+  close(start[1]);
+  int incorrect = 0, locked = 0;
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    const int code = WEXITSTATUS(status);
+    EXPECT_TRUE(code == 1 || code == 2) << "guesser exit " << code;
+    incorrect += code == 1;
+    locked += code == 2;
+  }
+  EXPECT_EQ(incorrect, 3) << "max_failures = 3 wrong guesses are counted, no more";
+  EXPECT_EQ(locked, kGuessers - 3);
+  CK_SESSION_HANDLE s = OpenRw();
+  EXPECT_RV(CKR_PIN_LOCKED, LoginUser(s));
 }
 
 TEST_F(PinLockTest, SoPinFlagsAndLock) {

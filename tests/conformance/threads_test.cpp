@@ -1,7 +1,6 @@
 // Concurrency (PKCS#11 3.1 §6.6.2 with CKF_OS_LOCKING_OK; issue 2 item 9): threads with
 // their own sessions work at the same time and all succeed.
 #include <atomic>
-#include <chrono>
 #include <thread>
 
 #include "fixture.h"
@@ -11,77 +10,7 @@ namespace {
 
 constexpr int kThreads = 8;
 
-class ThreadsTest : public TokenTest {
- protected:
-  // A labelled RSA-4096 pair, private key private, generated on its own thread in a user
-  // session: long enough (half a second and more here) for another thread to act meanwhile.
-  struct SlowGeneration {
-    std::atomic<bool> started{false};
-    std::atomic<bool> done{false};
-    CK_RV rv = CKR_GENERAL_ERROR;
-    std::thread thread;
-  };
-
-  // Starts `g` and returns once the generation is well under way.
-  void StartSlowGeneration(SlowGeneration& g) {
-    CK_SESSION_HANDLE s = UserSession();
-    g.thread = std::thread([this, s, &g] {
-      Template pt;
-      pt.Ulong(CKA_MODULUS_BITS, 4096).Bool(CKA_VERIFY, true).Text(CKA_LABEL, "slow");
-      Template kt;
-      kt.Bool(CKA_SIGN, true).Bool(CKA_PRIVATE, true).Text(CKA_LABEL, "slow");
-      CK_MECHANISM mech = {CKM_RSA_PKCS_KEY_PAIR_GEN, nullptr, 0};
-      CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
-      g.started = true;
-      g.rv =
-          f_->C_GenerateKeyPair(s, &mech, pt.data(), pt.size(), kt.data(), kt.size(), &pub, &priv);
-      g.done = true;
-    });
-    while (!g.started) std::this_thread::yield();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-};
-
-// A slow key generation must not hold the slot: other sessions keep finding objects and
-// reading their session state while it runs (each of those calls takes the slot's lock).
-TEST_F(ThreadsTest, KeyGenerationDoesNotHoldUpOtherSessions) {
-  CK_SESSION_HANDLE other = OpenRw();
-  SlowGeneration generation;
-  StartSlowGeneration(generation);
-  int calls_during_generation = 0;
-  while (!generation.done) {
-    Template find;
-    find.Ulong(CKA_CLASS, CKO_DATA);
-    CK_SESSION_INFO info;
-    if (f_->C_FindObjectsInit(other, find.data(), find.size()) != CKR_OK ||
-        f_->C_FindObjectsFinal(other) != CKR_OK || f_->C_GetSessionInfo(other, &info) != CKR_OK) {
-      ADD_FAILURE() << "slot call failed during generation";
-      break;
-    }
-    if (!generation.done) ++calls_during_generation;
-  }
-  generation.thread.join();
-  EXPECT_CKR_OK(generation.rv);
-  // Held up, the first round would have waited for the whole generation.
-  EXPECT_GE(calls_during_generation, 10);
-}
-
-// The login can change while a key is being generated (the generation does not hold the
-// slot): a private key whose generation spans a C_Logout must not be left behind.
-TEST_F(ThreadsTest, PrivateKeyGeneratedAcrossLogoutIsNotKept) {
-  CK_SESSION_HANDLE other = OpenRw();
-  SlowGeneration generation;
-  StartSlowGeneration(generation);
-  const bool logout_during_generation = !generation.done;
-  EXPECT_CKR_OK(f_->C_Logout(other));
-  generation.thread.join();
-  ASSERT_TRUE(logout_during_generation) << "generation too fast for this test";
-  EXPECT_EQ(generation.rv, static_cast<CK_RV>(CKR_USER_NOT_LOGGED_IN));
-  ASSERT_CKR_OK(LoginUser(other));
-  Template find;
-  find.Text(CKA_LABEL, "slow");
-  EXPECT_TRUE(Find(other, find).empty()) << "a half of the pair was kept";
-}
+class ThreadsTest : public TokenTest {};
 
 TEST_F(ThreadsTest, ConcurrentSigning) {
   CK_SESSION_HANDLE main = UserSession();

@@ -19,6 +19,9 @@ struct PinRecord {
   std::vector<uint8_t> wrapped_key;  // iv ‖ ciphertext ‖ tag
   std::vector<uint8_t> salt;
   unsigned iterations = 0;
+
+  // Salt and IV are fresh at every wrap, so equal records are the same wrap.
+  bool operator==(const PinRecord&) const = default;
 };
 
 // Wraps `master_key` under `pin` with a new random salt. `token_uuid` and `role` are bound

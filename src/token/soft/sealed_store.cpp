@@ -23,18 +23,13 @@ bool MustSeal(const Object& object, CK_ATTRIBUTE_TYPE type) {
 
 Result<void> SealedStore::Unlock(SecureBuffer master_key, ByteView token_uuid) {
   Lock();
-  P11_ASSIGN_OR_RETURN(data_key_, Hkdf(master_key, token_uuid, "arca attribute data key v1"));
-  P11_ASSIGN_OR_RETURN(index_key_, Hkdf(master_key, token_uuid, "arca lookup index key v1"));
-  token_uuid_.assign(token_uuid.begin(), token_uuid.end());
-  master_key_ = std::move(master_key);
+  auto keys = std::make_shared<Keys>();
+  P11_ASSIGN_OR_RETURN(keys->data, Hkdf(master_key, token_uuid, "arca attribute data key v1"));
+  P11_ASSIGN_OR_RETURN(keys->index, Hkdf(master_key, token_uuid, "arca lookup index key v1"));
+  keys->token_uuid.assign(token_uuid.begin(), token_uuid.end());
+  keys->master = std::move(master_key);
+  keys_ = std::move(keys);
   return Ok();
-}
-
-void SealedStore::Lock() {
-  // Assigning an empty buffer releases the old storage, which the allocator wipes.
-  master_key_ = SecureBuffer();
-  data_key_ = SecureBuffer();
-  index_key_ = SecureBuffer();
 }
 
 bool SealedStore::NeedsKeys(const Object& object) {
@@ -48,9 +43,10 @@ bool SealedStore::NeedsKeys(const Object& object) {
 std::vector<uint8_t> SealedStore::Aad(ObjectId id, CK_ATTRIBUTE_TYPE type) const {
   static constexpr std::string_view kTag = "arca attribute v1:";
   std::vector<uint8_t> aad;
-  aad.reserve(kTag.size() + token_uuid_.size() + 16);
+  const std::vector<uint8_t>& uuid = keys_->token_uuid;
+  aad.reserve(kTag.size() + uuid.size() + 16);
   for (char c : kTag) aad.push_back(static_cast<uint8_t>(c));
-  aad.insert(aad.end(), token_uuid_.begin(), token_uuid_.end());
+  aad.insert(aad.end(), uuid.begin(), uuid.end());
   AppendU64(aad, id);
   AppendU64(aad, type);
   return aad;
@@ -66,7 +62,7 @@ Result<std::optional<Digest>> SealedStore::LookupHash(const Object& object,
   Result<Digest> hash = Fail(CKR_GENERAL_ERROR);
   if (object.IsPrivate()) {
     if (!unlocked()) return Fail(CKR_USER_NOT_LOGGED_IN, "lookup hash");
-    hash = HmacSha256(index_key_, input);
+    hash = HmacSha256(keys_->index, input);
   } else {
     hash = Sha256(input);
   }
@@ -92,7 +88,7 @@ Result<std::vector<AttrRow>> SealedStore::Seal(ObjectId id, const Object& object
     AttrRow row{type, {}, MustSeal(object, type)};
     if (row.encrypted) {
       if (!unlocked()) return Fail(CKR_USER_NOT_LOGGED_IN, "seal");
-      P11_ASSIGN_OR_RETURN(row.value, GcmSeal(data_key_, Aad(id, type), value));
+      P11_ASSIGN_OR_RETURN(row.value, GcmSeal(keys_->data, Aad(id, type), value));
     } else {
       row.value.assign(value.begin(), value.end());
     }
@@ -116,7 +112,7 @@ Result<Unsealed> SealedStore::Unseal(const ObjectRow& row) const {
       out.withheld = true;
       continue;
     }
-    Result<SecureBuffer> plain = GcmOpen(data_key_, Aad(row.id, attr.type), attr.value);
+    Result<SecureBuffer> plain = GcmOpen(keys_->data, Aad(row.id, attr.type), attr.value);
     if (!plain.ok()) {
       P11_LOG(kError, "store: object %llu attribute 0x%lx fails authentication",
               static_cast<unsigned long long>(row.id), attr.type);

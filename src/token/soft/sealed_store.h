@@ -8,8 +8,12 @@
 // - CKA_LABEL and CKA_ID are also stored as lookup hashes: HMAC-SHA256 under a second
 //   derived key for private objects, plain SHA-256 for public ones.
 // The keys exist only between Unlock() and Lock() (login to logout) and are zeroized after.
+// A copy shares the keys, immutable once derived: a writer seals with its copy outside the
+// token's lock, and a Lock() meanwhile only drops this instance's share; the keys are wiped
+// when the last copy lets go.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -51,15 +55,14 @@ struct Unsealed {
 class SealedStore {
  public:
   SealedStore() = default;
-  SealedStore(const SealedStore&) = delete;
-  SealedStore& operator=(const SealedStore&) = delete;
 
   // Derives the data and index keys from `master_key` for the token `token_uuid`.
   Result<void> Unlock(SecureBuffer master_key, ByteView token_uuid);
-  // Zeroizes every key.
-  void Lock();
-  bool unlocked() const { return !master_key_.empty(); }
-  const SecureBuffer& master_key() const { return master_key_; }
+  // Lets go of the keys (zeroized once no copy holds them).
+  void Lock() { keys_.reset(); }
+  bool unlocked() const { return keys_ != nullptr; }
+  // Only while unlocked().
+  const SecureBuffer& master_key() const { return keys_->master; }
 
   // Whether storing `object` needs the keys (it is private or holds a secret attribute).
   static bool NeedsKeys(const Object& object);
@@ -75,10 +78,13 @@ class SealedStore {
   std::vector<uint8_t> Aad(ObjectId id, CK_ATTRIBUTE_TYPE type) const;
   Result<std::optional<Digest>> LookupHash(const Object& object, CK_ATTRIBUTE_TYPE type) const;
 
-  SecureBuffer master_key_;
-  SecureBuffer data_key_;
-  SecureBuffer index_key_;
-  std::vector<uint8_t> token_uuid_;
+  struct Keys {
+    SecureBuffer master;
+    SecureBuffer data;
+    SecureBuffer index;
+    std::vector<uint8_t> token_uuid;
+  };
+  std::shared_ptr<const Keys> keys_;
 };
 
 }  // namespace p11::soft

@@ -118,48 +118,97 @@ Result<TokenStatus> SoftToken::Status() {
   return status;
 }
 
-// Checks `pin` against the wrapped master key of `role`, counting a failure in the same
-// write transaction that read the counter, so processes guessing in parallel share one
-// budget. Returns the unwrapped master key.
-Result<SecureBuffer> SoftToken::VerifyPin_inlock(soft::PinRole role, SecretView pin) {
-  P11_TRY(RequireRow_inlock());
-  P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
-  P11_ASSIGN_OR_RETURN(std::optional<soft::TokenRow> row, soft::ReadTokenRow(txn, row_id_));
+// Checks `pin` against the wrapped master key of `role` and returns the master key. The
+// PBKDF2 run holds no lock and no transaction: the token's other sessions, and other
+// processes, carry on meanwhile. The verdict is then applied in a write transaction that
+// reads the row again, so parallel guesses, from any process, still share one budget: a
+// counter exhausted meanwhile voids the verdict (CKR_PIN_LOCKED), and a failure is counted
+// on top of the failures counted meanwhile.
+Result<SoftToken::VerifiedPin> SoftToken::VerifyPin(int64_t row_id, soft::PinRole role,
+                                                    SecretView pin) const {
+  // A PIN changed meanwhile voids the verdict too; the check then runs on the new record.
+  constexpr int kAttempts = 3;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    P11_ASSIGN_OR_RETURN(std::optional<VerifiedPin> verified, TryVerifyPin(row_id, role, pin));
+    if (verified) return std::move(*verified);
+  }
+  return Fail(CKR_FUNCTION_FAILED, "PIN changing under the check");
+}
+
+namespace {
+
+const soft::PinRecord* RecordOf(const soft::TokenRow& row, soft::PinRole role) {
+  if (role == soft::PinRole::kSo) return &row.so_pin;
+  return row.user_pin ? &*row.user_pin : nullptr;
+}
+
+uint32_t FailuresOf(const soft::TokenRow& row, soft::PinRole role) {
+  return role == soft::PinRole::kSo ? row.so_failures : row.user_failures;
+}
+
+Result<soft::TokenRow> ReadUsableRow(Transaction& txn, int64_t row_id, soft::PinRole role,
+                                     uint32_t max_failures) {
+  P11_ASSIGN_OR_RETURN(std::optional<soft::TokenRow> row, soft::ReadTokenRow(txn, row_id));
   if (!row) return Fail(CKR_TOKEN_NOT_PRESENT, "token deleted elsewhere");
-  bool so = role == soft::PinRole::kSo;
-  if (!so && !row->user_pin) return Fail(CKR_USER_PIN_NOT_INITIALIZED, "user pin");
-  uint32_t failures = so ? row->so_failures : row->user_failures;
-  if (failures >= config_.pin_max_failures) return Fail(CKR_PIN_LOCKED, "pin locked");
-  const soft::PinRecord& record = so ? row->so_pin : *row->user_pin;
+  if (RecordOf(*row, role) == nullptr) return Fail(CKR_USER_PIN_NOT_INITIALIZED, "user pin");
+  if (FailuresOf(*row, role) >= max_failures) return Fail(CKR_PIN_LOCKED, "pin locked");
+  return std::move(*row);
+}
+
+}  // namespace
+
+// One round of VerifyPin: nullopt when the PIN record changed during the check.
+Result<std::optional<SoftToken::VerifiedPin>> SoftToken::TryVerifyPin(int64_t row_id,
+                                                                      soft::PinRole role,
+                                                                      SecretView pin) const {
+  soft::TokenRow row;
+  {
+    P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kRead));
+    P11_ASSIGN_OR_RETURN(row, ReadUsableRow(txn, row_id, role, config_.pin_max_failures));
+    P11_TRY(txn.Commit());
+  }
   // A PIN outside the length policy cannot be right; it still costs an attempt.
   Result<SecureBuffer> master = Fail(CKR_PIN_INCORRECT, "pin length");
   if (pin.size() >= config_.pin_min_length && pin.size() <= config_.pin_max_length) {
-    master = soft::UnwrapMasterKey(record, pin, row->uuid, role);
+    master = soft::UnwrapMasterKey(*RecordOf(row, role), pin, row.uuid, role);
   }
   if (!master.ok() && master.rv() != CKR_PIN_INCORRECT) return master.error();
-  uint32_t next = master.ok() ? 0 : failures + 1;
-  if (next != failures) P11_TRY(soft::SetPinFailures(txn, row_id_, role, next));
+
+  P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
+  P11_ASSIGN_OR_RETURN(soft::TokenRow now,
+                       ReadUsableRow(txn, row_id, role, config_.pin_max_failures));
+  if (*RecordOf(now, role) != *RecordOf(row, role)) return std::optional<VerifiedPin>();
+  const uint32_t failures = FailuresOf(now, role);
+  const uint32_t next = master.ok() ? 0 : failures + 1;
+  if (next != failures) P11_TRY(soft::SetPinFailures(txn, row_id, role, next));
   P11_TRY(txn.Commit());
-  uuid_ = row->uuid;
   if (!master.ok()) {
-    P11_LOG(kInfo, "token %lu: wrong %s PIN (%u of %u)", slot_id_, so ? "SO" : "user", next,
-            config_.pin_max_failures);
+    P11_LOG(kInfo, "token row %lld: wrong %s PIN (%u of %u)", static_cast<long long>(row_id),
+            role == soft::PinRole::kSo ? "SO" : "user", next, config_.pin_max_failures);
+    return master.error();
   }
-  return master;
+  return std::optional<VerifiedPin>(VerifiedPin{std::move(master).value(), std::move(now.uuid)});
 }
 
 Result<void> SoftToken::Login(CK_USER_TYPE who, SecretView pin) {
   if (who != CKU_SO && who != CKU_USER && who != CKU_CONTEXT_SPECIFIC) {
     return Fail(CKR_USER_TYPE_INVALID, "user type");
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (row_id_ == 0 && !detached_ && who != CKU_SO) {
-    return Fail(CKR_USER_PIN_NOT_INITIALIZED, "blank token");
+  int64_t row_id = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (row_id_ == 0 && !detached_ && who != CKU_SO) {
+      return Fail(CKR_USER_PIN_NOT_INITIALIZED, "blank token");
+    }
+    P11_TRY(RequireRow_inlock());
+    row_id = row_id_;
   }
-  P11_ASSIGN_OR_RETURN(SecureBuffer master, VerifyPin_inlock(RoleOf(who), pin));
+  P11_ASSIGN_OR_RETURN(VerifiedPin verified, VerifyPin(row_id, RoleOf(who), pin));
   if (who == CKU_CONTEXT_SPECIFIC) return Ok();  // a re-check: the login state is unchanged
+  std::lock_guard<std::mutex> lock(mutex_);
   Forget_inlock();
-  P11_TRY(sealed_.Unlock(std::move(master), uuid_));
+  uuid_ = verified.uuid;
+  P11_TRY(sealed_.Unlock(std::move(verified.master_key), uuid_));
   login_ = who;
   return Ok();
 }
@@ -172,6 +221,8 @@ void SoftToken::Logout() {
 Result<void> SoftToken::InitToken(SecretView so_pin, std::string_view label) {
   P11_TRY(CheckNewPin(so_pin));
   std::string trimmed = TrimLabel(label);
+  // Holds off token-object writes: those in flight were sealed for the token as it was.
+  std::lock_guard<std::mutex> write_lock(write_mutex_);
   std::lock_guard<std::mutex> lock(mutex_);
   if (detached_) return Fail(CKR_TOKEN_NOT_PRESENT, "token deleted");
   P11_TRY(row_id_ == 0 ? CreateRow_inlock(so_pin, trimmed) : ResetRow_inlock(so_pin, trimmed));
@@ -211,7 +262,8 @@ Result<void> SoftToken::CreateRow_inlock(SecretView so_pin, const std::string& l
 // Re-initialisation: the SO PIN must be right (counted); then every object goes, a new
 // master key replaces the old one, and the user PIN is uninitialised.
 Result<void> SoftToken::ResetRow_inlock(SecretView so_pin, const std::string& label) {
-  P11_TRY(VerifyPin_inlock(soft::PinRole::kSo, so_pin));
+  P11_ASSIGN_OR_RETURN(VerifiedPin verified, VerifyPin(row_id_, soft::PinRole::kSo, so_pin));
+  uuid_ = std::move(verified.uuid);
   P11_ASSIGN_OR_RETURN(SecureBuffer master, soft::RandomSecret(soft::kKeyLen));
   P11_ASSIGN_OR_RETURN(
       soft::PinRecord so,
@@ -228,28 +280,43 @@ Result<void> SoftToken::ResetRow_inlock(SecretView so_pin, const std::string& la
 
 Result<void> SoftToken::InitPin(SecretView new_pin) {
   P11_TRY(CheckNewPin(new_pin));
-  std::lock_guard<std::mutex> lock(mutex_);
-  P11_TRY(RequireRow_inlock());
-  if (login_ != CKU_SO || !sealed_.unlocked()) return Fail(CKR_USER_NOT_LOGGED_IN, "init pin");
-  P11_ASSIGN_OR_RETURN(soft::PinRecord record, soft::WrapMasterKey(sealed_.master_key(), new_pin,
-                                                                   config_.pin_kdf_iterations,
-                                                                   uuid_, soft::PinRole::kUser));
+  int64_t row_id = 0;
+  std::vector<uint8_t> uuid;
+  soft::SealedStore keys;  // shares the master key, so the wrap below runs without the lock
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    P11_TRY(RequireRow_inlock());
+    if (login_ != CKU_SO || !sealed_.unlocked()) {
+      return Fail(CKR_USER_NOT_LOGGED_IN, "init pin");
+    }
+    row_id = row_id_;
+    uuid = uuid_;
+    keys = sealed_;
+  }
+  P11_ASSIGN_OR_RETURN(soft::PinRecord record,
+                       soft::WrapMasterKey(keys.master_key(), new_pin, config_.pin_kdf_iterations,
+                                           uuid, soft::PinRole::kUser));
   P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
-  P11_TRY(soft::SetPinRecord(txn, row_id_, soft::PinRole::kUser, record));
+  P11_TRY(soft::SetPinRecord(txn, row_id, soft::PinRole::kUser, record));
   return txn.Commit();
 }
 
 Result<void> SoftToken::SetPin(CK_USER_TYPE who, SecretView old_pin, SecretView new_pin) {
   if (who != CKU_SO && who != CKU_USER) return Fail(CKR_USER_TYPE_INVALID, "user type");
   P11_TRY(CheckNewPin(new_pin));
-  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t row_id = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    P11_TRY(RequireRow_inlock());
+    row_id = row_id_;
+  }
   soft::PinRole role = RoleOf(who);
-  P11_ASSIGN_OR_RETURN(SecureBuffer master, VerifyPin_inlock(role, old_pin));
-  P11_ASSIGN_OR_RETURN(
-      soft::PinRecord record,
-      soft::WrapMasterKey(master, new_pin, config_.pin_kdf_iterations, uuid_, role));
+  P11_ASSIGN_OR_RETURN(VerifiedPin verified, VerifyPin(row_id, role, old_pin));
+  P11_ASSIGN_OR_RETURN(soft::PinRecord record,
+                       soft::WrapMasterKey(verified.master_key, new_pin, config_.pin_kdf_iterations,
+                                           verified.uuid, role));
   P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
-  P11_TRY(soft::SetPinRecord(txn, row_id_, role, record));
+  P11_TRY(soft::SetPinRecord(txn, row_id, role, record));
   return txn.Commit();
 }
 

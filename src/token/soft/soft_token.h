@@ -8,9 +8,13 @@
 // soft_token_objects.cpp (object storage, cache, find), soft_token_crypto.cpp (key cache,
 // operations, key generation, random).
 //
-// Locking: mutex_ guards all state below; the SqliteDb's own mutex is taken inside it (order:
-// SoftToken::mutex_ → SqliteDb). Crypto (key parsing, signing, key generation) runs without
-// mutex_; only PIN checks hold it, so the retry counter is checked and updated atomically.
+// Locking (order: write_mutex_ → mutex_ → SqliteDb's mutex): mutex_ guards the in-memory
+// state and is held only for memory work and the reads that sync the cache, never across a
+// disk flush or a PIN's key derivation, so one session's C_CreateObject or C_Login does not
+// stall another's C_SignInit. A token-object write takes what it needs under mutex_, runs its
+// transaction without it, and records the result under it again; write_mutex_ keeps this
+// instance's writes, and a re-initialisation that changes how they are sealed, one at a time.
+// Crypto (key parsing, signing, key generation) runs without either.
 #pragma once
 
 #include <atomic>
@@ -29,6 +33,13 @@
 #include "token/token_backend.h"
 
 namespace p11 {
+
+// A commit of this instance to its token's objects: the generation it gave the token, and
+// the store as it stood right after.
+struct OwnCommit {
+  int64_t generation = 0;
+  Transaction::AfterCommit after;
+};
 
 class SoftToken : public TokenBackend {
  public:
@@ -102,7 +113,14 @@ class SoftToken : public TokenBackend {
 
   // soft_token.cpp
   Result<void> RequireRow_inlock() const;
-  Result<SecureBuffer> VerifyPin_inlock(soft::PinRole role, SecretView pin);
+  // A PIN that opened the master key of token row `row_id`, and that token's uuid.
+  struct VerifiedPin {
+    SecureBuffer master_key;
+    std::vector<uint8_t> uuid;
+  };
+  Result<VerifiedPin> VerifyPin(int64_t row_id, soft::PinRole role, SecretView pin) const;
+  Result<std::optional<VerifiedPin>> TryVerifyPin(int64_t row_id, soft::PinRole role,
+                                                  SecretView pin) const;
   Result<void> CreateRow_inlock(SecretView so_pin, const std::string& label);
   Result<void> ResetRow_inlock(SecretView so_pin, const std::string& label);
   void Lock_inlock();
@@ -122,8 +140,20 @@ class SoftToken : public TokenBackend {
   std::shared_ptr<const Object> Cached_inlock(ObjectId id) const {
     return IsSessionId(id) ? session_objects_.Get(id) : token_objects_.Get(id);
   }
-  Result<ObjectId> Insert_inlock(Transaction& txn, const Object& object);
-  Result<void> CommitChange_inlock(Transaction& txn);
+  // What a token-object write takes from the locked state before its transaction runs
+  // without the lock: the token row, and the sealing keys for objects whose ids (which the
+  // sealing binds) the insert assigns.
+  struct WriteContext {
+    int64_t row_id = 0;
+    soft::SealedStore sealer;
+  };
+  Result<WriteContext> BeginWrite_inlock() const;
+  // Inserts the token objects among `objects` in one transaction, setting their `ids`.
+  Result<OwnCommit> InsertTokenObjects(const WriteContext& write, std::span<const Object> objects,
+                                       std::span<ObjectId> ids) const;
+  // Records this instance's own commit; returns whether the cache is to take the change
+  // itself (otherwise it has it already, or reloads).
+  bool NoteOwnCommit_inlock(const OwnCommit& commit);
   // The two halves of a generated session key pair stored before the values that derive from
   // the key; `partner` is the other half's id.
   struct PendingValues {
@@ -144,6 +174,7 @@ class SoftToken : public TokenBackend {
   Result<void> StoreAll(std::span<Object> objects, std::span<ObjectId> ids,
                         const PendingValues* pending = nullptr);
   Result<ObjectId> StoreOne(Object object);
+  Result<void> DestroySessionObject(ObjectId id);
   Result<void> SetNextUniqueId_inlock(Object& object);
 
   // soft_token_crypto.cpp
@@ -156,6 +187,7 @@ class SoftToken : public TokenBackend {
   const Registry& mechanisms_;
   std::atomic<size_t> key_material_builds_{0};
 
+  std::mutex write_mutex_;
   // On a cache line of its own, with the state it guards after it: every key lookup takes it,
   // and the read-only members above must not move between cores with it.
   alignas(64) mutable std::mutex mutex_;

@@ -23,6 +23,31 @@ bool IsKeyClass(CK_OBJECT_CLASS object_class) {
          object_class == CKO_SECRET_KEY;
 }
 
+// Bumps the token's generation and commits.
+Result<OwnCommit> CommitTokenChange(Transaction& txn, int64_t row_id) {
+  P11_ASSIGN_OR_RETURN(std::optional<int64_t> generation, soft::BumpGeneration(txn, row_id));
+  if (!generation) return Fail(CKR_TOKEN_NOT_PRESENT, "token deleted elsewhere");
+  P11_ASSIGN_OR_RETURN(Transaction::AfterCommit after, txn.CommitAndMark());
+  return OwnCommit{*generation, after};
+}
+
+Result<OwnCommit> RewriteTokenObject(SqliteDb& db, int64_t row_id, ObjectId id,
+                                     const soft::ObjectHeader& header,
+                                     const std::vector<soft::AttrRow>& rows) {
+  P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, Transaction::Mode::kWrite));
+  P11_ASSIGN_OR_RETURN(bool found, soft::UpdateObjectRow(txn, row_id, id, header));
+  if (!found) return Fail(CKR_OBJECT_HANDLE_INVALID, "object deleted elsewhere");
+  P11_TRY(soft::WriteAttributes(txn, id, rows));
+  return CommitTokenChange(txn, row_id);
+}
+
+Result<OwnCommit> DeleteTokenObject(SqliteDb& db, int64_t row_id, ObjectId id) {
+  P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, Transaction::Mode::kWrite));
+  P11_ASSIGN_OR_RETURN(bool found, soft::DeleteObjectRow(txn, row_id, id));
+  if (!found) return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
+  return CommitTokenChange(txn, row_id);
+}
+
 }  // namespace
 
 // Reloads the token's objects when another process committed a change to this token.
@@ -155,26 +180,43 @@ void SoftToken::ClearSessionObjects_inlock() {
   pending_.clear();
 }
 
-Result<ObjectId> SoftToken::Insert_inlock(Transaction& txn, const Object& object) {
-  P11_ASSIGN_OR_RETURN(soft::ObjectHeader header, sealed_.Header(object));
-  P11_ASSIGN_OR_RETURN(ObjectId id, soft::InsertObjectRow(txn, row_id_, header));
-  P11_ASSIGN_OR_RETURN(std::vector<soft::AttrRow> rows, sealed_.Seal(id, object));
-  P11_TRY(soft::WriteAttributes(txn, id, rows));
-  return id;
+Result<SoftToken::WriteContext> SoftToken::BeginWrite_inlock() const {
+  P11_TRY(RequireRow_inlock());
+  return WriteContext{row_id_, sealed_};
 }
 
-// Commits a change to the token's objects. If the generation moved by more than our own
-// step, another process changed the token too, and the cache must reload.
-Result<void> SoftToken::CommitChange_inlock(Transaction& txn) {
-  P11_ASSIGN_OR_RETURN(std::optional<int64_t> generation, soft::BumpGeneration(txn, row_id_));
-  if (!generation) return Fail(CKR_TOKEN_NOT_PRESENT, "token deleted elsewhere");
-  P11_TRY(txn.Commit());
-  if (loaded_ && *generation == seen_generation_ + 1) {
-    seen_generation_ = *generation;
-  } else {
-    loaded_ = false;
+Result<OwnCommit> SoftToken::InsertTokenObjects(const WriteContext& write,
+                                                std::span<const Object> objects,
+                                                std::span<ObjectId> ids) const {
+  P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (!objects[i].IsTokenObject()) continue;
+    P11_ASSIGN_OR_RETURN(soft::ObjectHeader header, write.sealer.Header(objects[i]));
+    P11_ASSIGN_OR_RETURN(ids[i], soft::InsertObjectRow(txn, write.row_id, header));
+    P11_ASSIGN_OR_RETURN(std::vector<soft::AttrRow> rows, write.sealer.Seal(ids[i], objects[i]));
+    P11_TRY(soft::WriteAttributes(txn, ids[i], rows));
   }
-  return Ok();
+  return CommitTokenChange(txn, write.row_id);
+}
+
+// Our commit is the one step after what the cache holds: the cache takes the change. A
+// generation further ahead means another process changed the token before our commit, which
+// the cache has not seen: it reloads. One behind or at what the cache holds means a reload
+// between our commit and this call read the store with our change, and perhaps later ones
+// too, which the change must not overwrite.
+bool SoftToken::NoteOwnCommit_inlock(const OwnCommit& commit) {
+  if (!loaded_) return false;
+  if (commit.generation == seen_generation_ + 1) {
+    seen_generation_ = commit.generation;
+    // Nothing but our commit moved the stamp, so the next call need not ask the store; the
+    // connection may be busy with our next write and its flush by then.
+    if (commit.after.stamp && commit.after.data_version == seen_data_version_) {
+      seen_stamp_ = commit.after.stamp;
+    }
+    return true;
+  }
+  if (commit.generation > seen_generation_) loaded_ = false;
+  return false;
 }
 
 Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> ids,
@@ -186,27 +228,31 @@ Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> 
     object.SetBool(CKA_PRIVATE, object.IsPrivate());
     object.SetBool(CKA_TOKEN, object.IsTokenObject());
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (Object& object : objects) {
-    // CKA_UNIQUE_ID (PKCS#11 3.0) is the token's to assign, once, at creation.
-    if (!object.Has(CKA_UNIQUE_ID)) P11_TRY(SetNextUniqueId_inlock(object));
-  }
-  bool any_token = std::any_of(objects.begin(), objects.end(),
-                               [](const Object& o) { return o.IsTokenObject(); });
-  if (any_token) {
-    P11_TRY(RequireRow_inlock());
-    P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
-    for (size_t i = 0; i < objects.size(); ++i) {
-      if (objects[i].IsTokenObject()) {
-        P11_ASSIGN_OR_RETURN(ids[i], Insert_inlock(txn, objects[i]));
-      }
+  const bool any_token = std::any_of(objects.begin(), objects.end(),
+                                     [](const Object& o) { return o.IsTokenObject(); });
+  std::unique_lock<std::mutex> write_lock(write_mutex_, std::defer_lock);
+  if (any_token) write_lock.lock();
+  std::optional<WriteContext> write;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (Object& object : objects) {
+      // CKA_UNIQUE_ID (PKCS#11 3.0) is the token's to assign, once, at creation.
+      if (!object.Has(CKA_UNIQUE_ID)) P11_TRY(SetNextUniqueId_inlock(object));
     }
-    P11_TRY(CommitChange_inlock(txn));
+    if (any_token) {
+      P11_ASSIGN_OR_RETURN(write, BeginWrite_inlock());
+    }
   }
+  std::optional<OwnCommit> commit;
+  if (write) {
+    P11_ASSIGN_OR_RETURN(commit, InsertTokenObjects(*write, objects, ids));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  const bool cache_takes_them = commit && NoteOwnCommit_inlock(*commit);
   for (size_t i = 0; i < objects.size(); ++i) {
     auto object = std::make_shared<const Object>(std::move(objects[i]));
     if (object->IsTokenObject()) {
-      if (loaded_) token_objects_.Put(ids[i], std::move(object));
+      if (cache_takes_them) token_objects_.Put(ids[i], std::move(object));
     } else {
       ids[i] = kSessionObjectBit | next_session_id_++;
       session_objects_.Put(ids[i], std::move(object));
@@ -244,7 +290,9 @@ Result<std::shared_ptr<const Object>> SoftToken::GetObjectForChecks(ObjectId id)
 }
 
 Result<void> SoftToken::UpdateObject(ObjectId id, Object object) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> write_lock(write_mutex_, std::defer_lock);
+  if (!IsSessionId(id)) write_lock.lock();
+  std::unique_lock<std::mutex> lock(mutex_);
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> current, Find_inlock(id));
   if (object.IsTokenObject() != current->IsTokenObject()) {
     return Fail(CKR_ATTRIBUTE_READ_ONLY, "CKA_TOKEN");
@@ -257,44 +305,55 @@ Result<void> SoftToken::UpdateObject(ObjectId id, Object object) {
   }
   // Written back without the sealed values it was loaded without, the key would lose them.
   if (withheld_.count(id) != 0) return Fail(CKR_USER_NOT_LOGGED_IN, "sealed attributes");
-  P11_ASSIGN_OR_RETURN(soft::ObjectHeader header, sealed_.Header(object));
-  P11_ASSIGN_OR_RETURN(std::vector<soft::AttrRow> rows, sealed_.Seal(id, object));
-  P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
-  P11_ASSIGN_OR_RETURN(bool found, soft::UpdateObjectRow(txn, row_id_, id, header));
-  if (!found) return Fail(CKR_OBJECT_HANDLE_INVALID, "object deleted elsewhere");
-  P11_TRY(soft::WriteAttributes(txn, id, rows));
-  P11_TRY(CommitChange_inlock(txn));
-  if (loaded_) token_objects_.Put(id, std::make_shared<const Object>(std::move(object)));
+  P11_ASSIGN_OR_RETURN(WriteContext write, BeginWrite_inlock());
+  P11_ASSIGN_OR_RETURN(soft::ObjectHeader header, write.sealer.Header(object));
+  P11_ASSIGN_OR_RETURN(std::vector<soft::AttrRow> rows, write.sealer.Seal(id, object));
+  lock.unlock();
+  P11_ASSIGN_OR_RETURN(OwnCommit commit, RewriteTokenObject(*db_, write.row_id, id, header, rows));
+  lock.lock();
+  keys_.erase(id);  // a lookup meanwhile may have cached the old key again
+  if (NoteOwnCommit_inlock(commit)) {
+    token_objects_.Put(id, std::make_shared<const Object>(std::move(object)));
+  }
   return Ok();
 }
 
 Result<void> SoftToken::DestroyObject(ObjectId id) {
+  if (IsSessionId(id)) return DestroySessionObject(id);
+  std::lock_guard<std::mutex> write_lock(write_mutex_);
+  int64_t row_id = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    P11_TRY(RequireRow_inlock());
+    row_id = row_id_;
+  }
+  P11_ASSIGN_OR_RETURN(OwnCommit commit, DeleteTokenObject(*db_, row_id, id));
   std::lock_guard<std::mutex> lock(mutex_);
   keys_.erase(id);
-  if (IsSessionId(id)) {
-    std::shared_ptr<const Object> object = session_objects_.Get(id);
-    if (object == nullptr) return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
-    if (auto pending = pending_.find(id); pending != pending_.end()) {
-      const ObjectId partner = pending->second.partner;
-      pending_.erase(pending);
-      // The private key must not live on in its public half's pending entry: that half gets
-      // its values now, and the key material goes with the entry. (Should that fail, out of
-      // memory, the half stays pending; the destruction asked for goes ahead regardless.)
-      if (object->Class() == CKO_PRIVATE_KEY && IsPending_inlock(partner)) {
-        (void)CompletePending_inlock(partner);
-      }
-    }
-    session_objects_.Erase(id);
-    return Ok();
+  if (NoteOwnCommit_inlock(commit)) {
+    token_objects_.Erase(id);
+    withheld_.erase(id);
+    corrupt_.erase(id);
   }
-  P11_TRY(RequireRow_inlock());
-  P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_, Transaction::Mode::kWrite));
-  P11_ASSIGN_OR_RETURN(bool found, soft::DeleteObjectRow(txn, row_id_, id));
-  if (!found) return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
-  P11_TRY(CommitChange_inlock(txn));
-  token_objects_.Erase(id);
-  withheld_.erase(id);
-  corrupt_.erase(id);
+  return Ok();
+}
+
+Result<void> SoftToken::DestroySessionObject(ObjectId id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::shared_ptr<const Object> object = session_objects_.Get(id);
+  if (object == nullptr) return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
+  keys_.erase(id);
+  if (auto pending = pending_.find(id); pending != pending_.end()) {
+    const ObjectId partner = pending->second.partner;
+    pending_.erase(pending);
+    // The private key must not live on in its public half's pending entry: that half gets
+    // its values now, and the key material goes with the entry. (Should that fail, out of
+    // memory, the half stays pending; the destruction asked for goes ahead regardless.)
+    if (object->Class() == CKO_PRIVATE_KEY && IsPending_inlock(partner)) {
+      (void)CompletePending_inlock(partner);
+    }
+  }
+  session_objects_.Erase(id);
   return Ok();
 }
 

@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 
 #include "common/log.h"
 
@@ -127,7 +130,7 @@ Result<std::shared_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int bu
   int flags =
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  std::shared_ptr<SqliteDb> db(new SqliteDb(raw, path));  // owns raw even on failure
+  std::shared_ptr<SqliteDb> db(new SqliteDb(raw, path, busy_timeout_ms));  // owns raw on failure
   if (rc != SQLITE_OK) return SqliteError(rc, "open");
   sqlite3_busy_timeout(raw, busy_timeout_ms);
   std::unique_lock<std::mutex> lock(db->mutex_);
@@ -163,9 +166,33 @@ Result<void> SqliteDb::Exec_inlock(const char* sql) {
 }
 
 Result<Transaction> Transaction::Begin(SqliteDb& db, Mode mode) {
+  if (mode == Mode::kWrite) return BeginWrite(db);
   std::unique_lock<std::mutex> lock(db.mutex_);
-  P11_TRY(db.Exec_inlock(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
+  P11_TRY(db.Exec_inlock("BEGIN"));
   return Transaction(db, std::move(lock));
+}
+
+// BEGIN IMMEDIATE waits while another process writes. SQLite's busy handler would wait with
+// this connection held, and with it every reader in this process (a token status, a cache
+// check); so the wait happens here, between tries that each hold the connection for an
+// instant, up to the same busy timeout.
+Result<Transaction> Transaction::BeginWrite(SqliteDb& db) {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kLongestPause = std::chrono::milliseconds(20);
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(db.busy_timeout_ms_);
+  auto pause = std::chrono::milliseconds(1);
+  while (true) {
+    std::unique_lock<std::mutex> lock(db.mutex_);
+    sqlite3_busy_timeout(db.db_, 0);
+    const int rc = sqlite3_exec(db.db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    sqlite3_busy_timeout(db.db_, db.busy_timeout_ms_);
+    if (rc == SQLITE_OK) return Transaction(db, std::move(lock));
+    const Clock::time_point now = Clock::now();
+    if ((rc & 0xff) != SQLITE_BUSY || now >= deadline) return SqliteError(rc, "begin write");
+    lock.unlock();
+    std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - now));
+    pause = std::min(pause * 2, kLongestPause);
+  }
 }
 
 Transaction::Transaction(Transaction&& other) noexcept
@@ -184,12 +211,34 @@ Result<void> Transaction::Commit() {
   return Ok();
 }
 
+Result<Transaction::AfterCommit> Transaction::CommitAndMark() {
+  P11_TRY(Commit());
+  AfterCommit after;
+  after.stamp = SqliteDb::StampAt(db_->MapWalIndex_inlock());
+  // The connection is still this transaction's, so no statement of ours runs in between.
+  Result<int64_t> version = DataVersion();
+  if (version.ok()) {
+    after.data_version = *version;
+  } else {
+    after.stamp.reset();
+  }
+  return after;
+}
+
 // The WAL index (https://sqlite.org/walformat.html, "The WAL-Index Format") starts with two
 // copies of a 48-byte header. A writer stores the second copy, then the first, with a memory
 // barrier between; a reader that finds both equal has a header that is not half-written —
 // the same test SQLite's own readers make (walIndexTryHdr).
 std::optional<SqliteDb::WalStamp> SqliteDb::ReadWalStamp() {
-  const volatile uint8_t* header = WalIndexHeader();
+  const volatile uint8_t* header = wal_index_.load(std::memory_order_acquire);
+  if (header == nullptr) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    header = MapWalIndex_inlock();
+  }
+  return StampAt(header);
+}
+
+std::optional<SqliteDb::WalStamp> SqliteDb::StampAt(const volatile uint8_t* header) {
   if (header == nullptr) return std::nullopt;
   constexpr size_t kIsInitOffset = 12;
   WalStamp first;
@@ -205,10 +254,9 @@ std::optional<SqliteDb::WalStamp> SqliteDb::ReadWalStamp() {
 // SQLite keeps a connection's WAL-index pages mapped, at the same address, until the
 // connection closes (it caches the same pointers itself), so later reads need neither the
 // connection's mutex nor SQLite's.
-const volatile uint8_t* SqliteDb::WalIndexHeader() {
+const volatile uint8_t* SqliteDb::MapWalIndex_inlock() {
   if (const volatile uint8_t* mapped = wal_index_.load(std::memory_order_acquire)) return mapped;
   constexpr int kWalIndexPageSize = 32768;
-  std::lock_guard<std::mutex> lock(mutex_);
   sqlite3_file* file = nullptr;
   if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
       file == nullptr || file->pMethods == nullptr || file->pMethods->iVersion < 2 ||

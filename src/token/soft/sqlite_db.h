@@ -88,15 +88,20 @@ class SqliteDb {
 
  private:
   friend class Transaction;
-  SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  SqliteDb(sqlite3* db, std::string path, int busy_timeout_ms)
+      : db_(db), path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms) {}
 
   // Callers hold mutex_ (through a Transaction).
   Result<Statement> Prepare_inlock(std::string_view sql);
   Result<void> Exec_inlock(const char* sql);
-  const volatile uint8_t* WalIndexHeader();
+  // The WAL-index header this connection maps, mapping it first if need be (null if there
+  // is none yet); then the stamp it holds.
+  const volatile uint8_t* MapWalIndex_inlock();
+  static std::optional<WalStamp> StampAt(const volatile uint8_t* header);
 
   sqlite3* db_;
   std::string path_;
+  const int busy_timeout_ms_;
   std::mutex mutex_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
   // The mapped WAL-index header, once this connection has mapped it (null before).
@@ -105,8 +110,8 @@ class SqliteDb {
 
 // Holds the connection for one unit of work. kRead is a deferred BEGIN (a consistent
 // snapshot); kWrite is BEGIN IMMEDIATE (takes the write lock up front, waiting up to the busy
-// timeout). Without Commit() the destructor rolls back, so an early error return leaves no
-// partial change.
+// timeout without holding the connection meanwhile). Without Commit() the destructor rolls
+// back, so an early error return leaves no partial change.
 class Transaction {
  public:
   enum class Mode { kRead, kWrite };
@@ -119,6 +124,15 @@ class Transaction {
   Result<Statement> Prepare(std::string_view sql) { return db_->Prepare_inlock(sql); }
   Result<void> Exec(const char* sql) { return db_->Exec_inlock(sql); }
   Result<void> Commit();
+  // What the store looked like right after a commit of ours: the WAL stamp, then PRAGMA
+  // data_version, read after the stamp. While data_version is what it was before the
+  // commit, no other connection had committed when the stamp was taken: it marks our own
+  // commit and nothing else. (stamp is nullopt when either could not be read.)
+  struct AfterCommit {
+    std::optional<SqliteDb::WalStamp> stamp;
+    int64_t data_version = 0;
+  };
+  Result<AfterCommit> CommitAndMark();
 
   int64_t LastInsertRowid() const { return sqlite3_last_insert_rowid(db_->db_); }
   int Changes() const { return sqlite3_changes(db_->db_); }
@@ -127,6 +141,7 @@ class Transaction {
 
  private:
   Transaction(SqliteDb& db, std::unique_lock<std::mutex> lock) : db_(&db), lock_(std::move(lock)) {}
+  static Result<Transaction> BeginWrite(SqliteDb& db);
 
   SqliteDb* db_;
   std::unique_lock<std::mutex> lock_;

@@ -211,6 +211,28 @@ TEST_F(ObjectsTest, SecondInstanceSeesChangesOnNextFind) {
   EXPECT_EQ(FindLabel(*token_, "from-other").size(), 1u);
 }
 
+// This instance's commits mark the store as seen without asking it again; a commit by
+// another instance in between must still be noticed, by the next lookup and by the next own
+// commit alike.
+TEST_F(ObjectsTest, AnotherInstancesCommitBetweenOwnCommitsIsSeen) {
+  auto other_store = OpenStore();
+  auto other = FirstToken(*other_store);
+  ASSERT_TRUE(token_->CreateObject(Data("mine-1", true, false)).ok());
+  ASSERT_TRUE(other->CreateObject(Data("theirs-1", true, false)).ok());
+  ASSERT_TRUE(token_->CreateObject(Data("mine-2", true, false)).ok());
+  EXPECT_EQ(FindLabel(*token_, "theirs-1").size(), 1u);
+  ASSERT_TRUE(token_->CreateObject(Data("mine-3", true, false)).ok());
+  auto theirs = other->CreateObject(Data("theirs-2", true, false));
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_EQ(FindLabel(*token_, "theirs-2"), std::vector<ObjectId>{*theirs});
+  ASSERT_EQ(other->DestroyObject(*theirs).rv(), CKR_OK);
+  EXPECT_EQ(token_->GetObject(*theirs).rv(), CKR_OBJECT_HANDLE_INVALID);
+  for (const char* label : {"mine-1", "mine-2", "mine-3", "theirs-1"}) {
+    EXPECT_EQ(FindLabel(*token_, label).size(), 1u) << label;
+    EXPECT_EQ(FindLabel(*other, label).size(), 1u) << label;
+  }
+}
+
 TEST_F(ObjectsTest, PublicSecretKeyValueIsSealedAndNeedsLogin) {
   std::vector<uint8_t> value(32);
   for (size_t i = 0; i < value.size(); ++i) value[i] = static_cast<uint8_t>(0xA0 + i);
