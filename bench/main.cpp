@@ -99,20 +99,28 @@ std::unique_ptr<Provider> Load(const char* name, const std::string& path, std::s
 }
 
 std::vector<CaseResult> RunAll(const Options& options, const std::vector<Case>& cases,
-                               Runner& runner, OpensslSpeed* speed) {
+                               Runner& runner, const std::string& store_dir,
+                               MachineState* machine) {
+  constexpr int kFlushRounds = 200;
   std::vector<CaseResult> results;
   bool threads_done = false;
+  machine->flush.error = "not run";
   for (size_t i = 0; i < cases.size(); ++i) {
     std::fprintf(stderr, "[%zu/%zu] %s\n", i + 1, cases.size(), cases[i].id.c_str());
+    // The disk's pace just before and just after the case that waits for it.
+    const bool creation = cases[i].id == "objects/create";
+    StoreFlush before;
+    if (creation) before = ProbeStoreFlush(store_dir, kFlushRounds);
     results.push_back(runner.Run(cases[i]));
+    if (creation) machine->flush = Combine(before, ProbeStoreFlush(store_dir, kFlushRounds));
     threads_done |= cases[i].id.rfind("threads/", 0) == 0;
   }
   // Right after the threaded cases, so that it sees the same load on the machine.
   if (threads_done && !options.quick) {
     std::fprintf(stderr, "openssl speed ecdsap256 (1 process, then -multi 2)\n");
-    *speed = RunOpensslSpeed(3);
+    machine->speed = RunOpensslSpeed(3);
   } else {
-    speed->error = "not run";
+    machine->speed.error = "not run";
   }
   return results;
 }
@@ -148,20 +156,21 @@ int Main(int argc, char** argv) {
     char* fake_argv[] = {argv[0], nullptr};
     benchmark::Initialize(&one, fake_argv);
     Runner runner(options, {arca.get(), softhsm.get()}, errors, dir);
-    OpensslSpeed speed;
-    std::vector<CaseResult> results = RunAll(options, cases, runner, &speed);
+    MachineState machine;
+    std::vector<CaseResult> results =
+        RunAll(options, cases, runner, std::string(dir) + "/arca", &machine);
     std::string header = Header(argc, argv);
     std::printf("\n%s\n", header.c_str());
     PrintTable(results, stdout);
     std::printf("\n");
-    PrintTargets(results, speed, stdout);
+    PrintTargets(results, machine, stdout);
     if (!options.markdown_path.empty()) {
       FILE* md = std::fopen(options.markdown_path.c_str(), "w");
       if (md != nullptr) {
         std::fprintf(md, "%s\n", header.c_str());
         PrintTable(results, md);
         std::fprintf(md, "\n");
-        PrintTargets(results, speed, md);
+        PrintTargets(results, machine, md);
         std::fclose(md);
       }
     }

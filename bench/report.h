@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runner.h"
+#include "store_flush.h"
 
 namespace bench {
 
@@ -21,8 +22,14 @@ struct OpensslSpeed {
 
 OpensslSpeed RunOpensslSpeed(int seconds);
 
+// What the machine was like while the cases ran, shown beside the targets it bears on.
+struct MachineState {
+  OpensslSpeed speed;
+  StoreFlush flush;  // around the objects/create case
+};
+
 void PrintTable(const std::vector<CaseResult>& results, FILE* out);
-void PrintTargets(const std::vector<CaseResult>& results, const OpensslSpeed& speed, FILE* out);
+void PrintTargets(const std::vector<CaseResult>& results, const MachineState& machine, FILE* out);
 
 // Rows with an error, and rows with no figure at all (the --quick test's failure criteria).
 int CountFailures(const std::vector<CaseResult>& results, FILE* out);
