@@ -128,6 +128,25 @@ class SlowCallTest : public TokenTest {
     return f_->C_CreateObject(session, data.data(), data.size(), &h);
   }
 
+  // Runs `store` (which makes private objects labelled `label`) on a thread of its own and,
+  // while it is under way, logs the user out from another session, then calls `finish` (to
+  // end a wait the store is in). The store must fail as it would have after the logout, and
+  // leave nothing behind.
+  void ExpectNotKeptAcrossLogout(const std::function<CK_RV()>& store,
+                                 const std::function<void()>& finish, std::string_view label) {
+    CK_RV rv = CKR_GENERAL_ERROR;
+    std::thread thread([&] { rv = store(); });
+    std::this_thread::sleep_for(50ms);
+    EXPECT_CKR_OK(f_->C_Logout(other_));
+    finish();
+    thread.join();
+    EXPECT_EQ(rv, static_cast<CK_RV>(CKR_USER_NOT_LOGGED_IN));
+    ASSERT_CKR_OK(LoginUser(other_));
+    Template find;
+    find.Text(CKA_LABEL, label);
+    EXPECT_TRUE(Find(other_, find).empty()) << "a private object stored across the logout was kept";
+  }
+
   CK_SESSION_HANDLE user_ = 0;
   CK_SESSION_HANDLE other_ = 0;
   CK_OBJECT_HANDLE pub_ = CK_INVALID_HANDLE;
@@ -144,16 +163,7 @@ TEST_F(SlowCallTest, KeyGenerationDoesNotHoldUpOtherSessions) {
 // The login can change while a key is being generated (the generation does not hold the
 // slot): a private key whose generation spans a C_Logout must not be left behind.
 TEST_F(SlowCallTest, PrivateKeyGeneratedAcrossLogoutIsNotKept) {
-  CK_RV rv = CKR_GENERAL_ERROR;
-  std::thread generation([&] { rv = GenerateSlowPair(user_); });
-  std::this_thread::sleep_for(20ms);
-  EXPECT_CKR_OK(f_->C_Logout(other_));
-  generation.join();
-  EXPECT_EQ(rv, static_cast<CK_RV>(CKR_USER_NOT_LOGGED_IN));
-  ASSERT_CKR_OK(LoginUser(other_));
-  Template find;
-  find.Text(CKA_LABEL, "slow");
-  EXPECT_TRUE(Find(other_, find).empty()) << "a half of the pair was kept";
+  ExpectNotKeptAcrossLogout([&] { return GenerateSlowPair(user_); }, [] {}, "slow");
 }
 
 // Another process holds the store's write lock: this process's C_CreateObject of a token
@@ -218,17 +228,8 @@ TEST_F(SlowCallTest, TokenObjectChangesWaitingForTheStoreDoNotHoldUpOtherSession
 TEST_F(SlowCallTest, PrivateObjectStoredAcrossLogoutIsNotKept) {
   StoreWriteLock lock(env_->store_path());
   ASSERT_TRUE(lock.held());
-  CK_RV rv = CKR_GENERAL_ERROR;
-  std::thread writer([&] { rv = CreateTokenData(user_, "secret", true); });
-  std::this_thread::sleep_for(50ms);
-  EXPECT_CKR_OK(f_->C_Logout(other_));
-  lock.Release();
-  writer.join();
-  EXPECT_EQ(rv, static_cast<CK_RV>(CKR_USER_NOT_LOGGED_IN));
-  ASSERT_CKR_OK(LoginUser(other_));
-  Template find;
-  find.Text(CKA_LABEL, "secret");
-  EXPECT_TRUE(Find(other_, find).empty()) << "the private object was kept";
+  ExpectNotKeptAcrossLogout([&] { return CreateTokenData(user_, "secret", true); },
+                            [&] { lock.Release(); }, "secret");
 }
 
 // PINs that cost what a deployed token's do: each check derives a key for a tenth of a
