@@ -27,6 +27,24 @@ soft::PinRole RoleOf(CK_USER_TYPE who) {
   return who == CKU_SO ? soft::PinRole::kSo : soft::PinRole::kUser;
 }
 
+const soft::PinRecord* RecordOf(const soft::TokenRow& row, soft::PinRole role) {
+  if (role == soft::PinRole::kSo) return &row.so_pin;
+  return row.user_pin ? &*row.user_pin : nullptr;
+}
+
+uint32_t FailuresOf(const soft::TokenRow& row, soft::PinRole role) {
+  return role == soft::PinRole::kSo ? row.so_failures : row.user_failures;
+}
+
+Result<soft::TokenRow> ReadUsableRow(Transaction& txn, int64_t row_id, soft::PinRole role,
+                                     uint32_t max_failures) {
+  P11_ASSIGN_OR_RETURN(std::optional<soft::TokenRow> row, soft::ReadTokenRow(txn, row_id));
+  if (!row) return Fail(CKR_TOKEN_NOT_PRESENT, "token deleted elsewhere");
+  if (RecordOf(*row, role) == nullptr) return Fail(CKR_USER_PIN_NOT_INITIALIZED, "user pin");
+  if (FailuresOf(*row, role) >= max_failures) return Fail(CKR_PIN_LOCKED, "pin locked");
+  return std::move(*row);
+}
+
 }  // namespace
 
 SoftToken::SoftToken(std::shared_ptr<SqliteDb> db, const Config& config, const Registry& mechanisms,
@@ -134,28 +152,6 @@ Result<SoftToken::VerifiedPin> SoftToken::VerifyPin(int64_t row_id, soft::PinRol
   }
   return Fail(CKR_FUNCTION_FAILED, "PIN changing under the check");
 }
-
-namespace {
-
-const soft::PinRecord* RecordOf(const soft::TokenRow& row, soft::PinRole role) {
-  if (role == soft::PinRole::kSo) return &row.so_pin;
-  return row.user_pin ? &*row.user_pin : nullptr;
-}
-
-uint32_t FailuresOf(const soft::TokenRow& row, soft::PinRole role) {
-  return role == soft::PinRole::kSo ? row.so_failures : row.user_failures;
-}
-
-Result<soft::TokenRow> ReadUsableRow(Transaction& txn, int64_t row_id, soft::PinRole role,
-                                     uint32_t max_failures) {
-  P11_ASSIGN_OR_RETURN(std::optional<soft::TokenRow> row, soft::ReadTokenRow(txn, row_id));
-  if (!row) return Fail(CKR_TOKEN_NOT_PRESENT, "token deleted elsewhere");
-  if (RecordOf(*row, role) == nullptr) return Fail(CKR_USER_PIN_NOT_INITIALIZED, "user pin");
-  if (FailuresOf(*row, role) >= max_failures) return Fail(CKR_PIN_LOCKED, "pin locked");
-  return std::move(*row);
-}
-
-}  // namespace
 
 // One round of VerifyPin: nullopt when the PIN record changed during the check.
 Result<std::optional<SoftToken::VerifiedPin>> SoftToken::TryVerifyPin(int64_t row_id,
