@@ -9,12 +9,13 @@
 // operations, key generation, random).
 //
 // Locking (order: write_mutex_ → mutex_ → SqliteDb's mutex): mutex_ guards the in-memory
-// state and is held only for memory work and the reads that sync the cache, never across a
+// state and is held only for memory work and the reads that sync the cache, not across a
 // disk flush or a PIN's key derivation, so one session's C_CreateObject or C_Login does not
-// stall another's C_SignInit. A token-object write takes what it needs under mutex_, runs its
-// transaction without it, and records the result under it again; write_mutex_ keeps this
-// instance's writes, and a re-initialisation that changes how they are sealed, one at a time.
-// Crypto (key parsing, signing, key generation) runs without either.
+// stall another's C_SignInit (C_InitToken holds it throughout: no session is open then).
+// A token-object write takes what it needs under mutex_, runs its transaction without it,
+// and records the result under it again; write_mutex_ keeps this instance's writes, and a
+// re-initialisation that changes how they are sealed, one at a time. Crypto (key parsing,
+// signing, key generation) runs without either.
 #pragma once
 
 #include <atomic>

@@ -95,8 +95,9 @@ class SqliteDb {
   Result<Statement> Prepare_inlock(std::string_view sql);
   Result<void> Exec_inlock(const char* sql);
   // The WAL-index header this connection maps, mapping it first if need be (null if there
-  // is none yet); then the stamp it holds.
+  // is none yet).
   const volatile uint8_t* MapWalIndex_inlock();
+  // The stamp a mapped header holds (see ReadWalStamp); nullopt for a null header.
   static std::optional<WalStamp> StampAt(const volatile uint8_t* header);
 
   sqlite3* db_;
