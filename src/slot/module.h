@@ -3,8 +3,8 @@
 //
 // Lock order (take left before right, never the reverse):
 //   library lock (src/module, shared for every call, exclusive for Initialize/Finalize)
-//   → Session::mu → Slot::mu → SlotTable / SessionTable / HandleTable internal locks
-//   → the token backend's internal lock.
+//   → Session::mu → Slot::login_mu → Slot::mu
+//   → SlotTable / SessionTable / HandleTable internal locks → the token backend's internal lock.
 // Functions that must be called with a Slot's mutex held end in _inlock.
 #pragma once
 

@@ -111,11 +111,23 @@ Result<void> Login(Module& m, CK_SESSION_HANDLE h, CK_USER_TYPE who, const CK_UT
   if (pin == nullptr) return Fail(CKR_ARGUMENTS_BAD, "pin");  // no protected auth path
   SecretView pin_view{ByteView(pin, pin_len)};
   if (who == CKU_CONTEXT_SPECIFIC) return ContextLogin(*s, pin_view);
-  std::lock_guard lock(s->slot().mu());
   if (who != CKU_SO && who != CKU_USER) return Fail(CKR_USER_TYPE_INVALID, "user type");
-  P11_TRY(CheckLoginAllowed_inlock(m, *s, who));
-  P11_TRY(s->slot().token().Login(who, pin_view));
-  s->slot().set_login_inlock(who);
+  Slot& slot = s->slot();
+  // The PIN check derives a key from the PIN (tens of ms by design) and runs without the slot
+  // mutex, so that other sessions' calls go on; login_mu keeps a second login out meanwhile.
+  std::lock_guard login_lock(slot.login_mu());
+  {
+    std::lock_guard lock(slot.mu());
+    P11_TRY(CheckLoginAllowed_inlock(m, *s, who));
+  }
+  P11_TRY(slot.token().Login(who, pin_view));
+  std::lock_guard lock(slot.mu());
+  // Another session may have opened a read-only session meanwhile, which an SO login forbids.
+  if (Result<void> still = CheckLoginAllowed_inlock(m, *s, who); !still.ok()) {
+    slot.token().Logout();
+    return still;
+  }
+  slot.set_login_inlock(who);
   return Ok();
 }
 

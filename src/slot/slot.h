@@ -17,13 +17,17 @@ inline constexpr CK_USER_TYPE kNobody = ~static_cast<CK_USER_TYPE>(0);
 
 class Slot {
  public:
-  Slot(CK_SLOT_ID id, std::shared_ptr<TokenBackend> token, std::unique_ptr<Mutex> mu)
-      : id_(id), token_(std::move(token)), mu_(std::move(mu)) {}
+  Slot(CK_SLOT_ID id, std::shared_ptr<TokenBackend> token, const LockFactory& locks)
+      : id_(id), token_(std::move(token)), mu_(locks.Create()), login_mu_(locks.Create()) {}
 
   CK_SLOT_ID id() const { return id_; }
   TokenBackend& token() const { return *token_; }
   const std::shared_ptr<TokenBackend>& token_ptr() const { return token_; }
   Mutex& mu() { return *mu_; }
+  // Held by C_Login (SO or user) from its state check to its state change, across the PIN's
+  // key derivation, which runs without mu(): one login at a time, while other calls go on.
+  // Taken before mu(), never while holding it.
+  Mutex& login_mu() { return *login_mu_; }
 
   CK_USER_TYPE login_inlock() const { return login_.load(std::memory_order_relaxed); }
   void set_login_inlock(CK_USER_TYPE who) { login_.store(who, std::memory_order_release); }
@@ -42,6 +46,7 @@ class Slot {
   const CK_SLOT_ID id_;
   const std::shared_ptr<TokenBackend> token_;
   std::unique_ptr<Mutex> mu_;
+  std::unique_ptr<Mutex> login_mu_;
   // Written with mu_ held; read under it or, by user_logged_in, without.
   std::atomic<CK_USER_TYPE> login_{kNobody};
   std::unordered_map<ObjectId, CK_SESSION_HANDLE> owners_;

@@ -20,7 +20,7 @@ Result<void> SlotTable::Refresh_inlock() {
     if (it != slots_.end() && it->second->token_ptr() == t.token) {
       next.emplace(t.slot_id, it->second);
     } else {
-      next.emplace(t.slot_id, std::make_shared<Slot>(t.slot_id, t.token, locks_.Create()));
+      next.emplace(t.slot_id, std::make_shared<Slot>(t.slot_id, t.token, locks_));
     }
   }
   slots_ = std::move(next);

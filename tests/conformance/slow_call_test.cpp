@@ -4,10 +4,12 @@
 // meanwhile. And what changed while it waited (the login) must still be honoured when it ends.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "fixture.h"
 
@@ -51,7 +53,8 @@ class SlowCallTest : public TokenTest {
     Template token;
     token.Bool(CKA_TOKEN, true).Text(CKA_LABEL, "steady");
     Template token_priv;
-    token_priv.Bool(CKA_TOKEN, true).Text(CKA_LABEL, "steady");
+    // Not private, so that PublicWork finds it while the user is logged out.
+    token_priv.Bool(CKA_TOKEN, true).Bool(CKA_PRIVATE, false).Text(CKA_LABEL, "steady");
     GenerateEc(user_, kP256Params, &pub_, &priv_, &token, &token_priv);
     ASSERT_NE(priv_, CK_INVALID_HANDLE);
     other_ = OpenRw();
@@ -59,13 +62,18 @@ class SlowCallTest : public TokenTest {
     ASSERT_TRUE(OtherSessionWorks());
   }
 
-  // One round of what another session does: sign with a token key, read an attribute, find
-  // objects (these take the token's lock), read its session state and open and close a
-  // session (these take the slot's). False if any call fails.
+  // One round of what another session does: sign with a token key, then PublicWork. False if
+  // any call fails.
   bool OtherSessionWorks() {
     CK_MECHANISM ecdsa = {CKM_ECDSA_SHA256, nullptr, 0};
     Bytes signature;
     if (Sign(other_, &ecdsa, priv_, Str("steady work"), &signature) != CKR_OK) return false;
+    return PublicWork();
+  }
+
+  // What needs no login: read an attribute and find objects (these take the token's lock),
+  // read the session's state and open and close a session (these take the slot's).
+  bool PublicWork() {
     CK_RV rv = CKR_OK;
     if (GetBytes(other_, pub_, CKA_LABEL, &rv) != Str("steady") || rv != CKR_OK) return false;
     Template find;
@@ -80,9 +88,10 @@ class SlowCallTest : public TokenTest {
     return f_->C_CloseSession(extra) == CKR_OK;
   }
 
-  // Runs `slow` on a thread of its own and rounds of OtherSessionWorks on this one until
-  // `slow` returns; returns how many rounds ended while `slow` still ran.
-  int RoundsDuring(const std::function<CK_RV()>& slow, CK_RV* slow_rv) {
+  // Runs `slow` on a thread of its own and rounds of `work` (OtherSessionWorks unless given)
+  // on this one until `slow` returns; returns how many rounds ended while `slow` still ran.
+  int RoundsDuring(const std::function<CK_RV()>& slow, CK_RV* slow_rv,
+                   const std::function<bool()>& work = nullptr) {
     std::atomic<bool> started{false};
     std::atomic<bool> done{false};
     std::thread thread([&] {
@@ -94,7 +103,7 @@ class SlowCallTest : public TokenTest {
     std::this_thread::sleep_for(20ms);
     int rounds = 0;
     while (!done) {
-      if (!OtherSessionWorks()) {
+      if (!(work ? work() : OtherSessionWorks())) {
         ADD_FAILURE() << "another session's call failed during the slow one";
         break;
       }
@@ -246,6 +255,56 @@ TEST_F(SlowPinTest, PinChangeDoesNotHoldUpOtherSessions) {
   };
   EXPECT_GE(RoundsDuring(change, &rv), 10);
   EXPECT_CKR_OK(rv);
+}
+
+TEST_F(SlowPinTest, LoginDoesNotHoldUpOtherSessions) {
+  ASSERT_CKR_OK(f_->C_Logout(user_));
+  CK_RV rv = CKR_GENERAL_ERROR;
+  auto login = [&] { return LoginUser(user_); };
+  EXPECT_GE(RoundsDuring(login, &rv, [&] { return PublicWork(); }), 10);
+  EXPECT_CKR_OK(rv);
+  CK_SESSION_INFO info;
+  ASSERT_CKR_OK(f_->C_GetSessionInfo(other_, &info));
+  EXPECT_EQ(info.state, static_cast<CK_STATE>(CKS_RW_USER_FUNCTIONS));
+}
+
+// Login state is per token (§5.6): of two sessions logging in at once, one does and the
+// other finds the user already logged in.
+TEST_F(SlowPinTest, TwoLoginsAtOnceLetOneIn) {
+  ASSERT_CKR_OK(f_->C_Logout(user_));
+  CK_RV first = CKR_GENERAL_ERROR;
+  std::thread thread([&] { first = LoginUser(user_); });
+  CK_RV second = LoginUser(other_);
+  thread.join();
+  std::vector<CK_RV> results = {first, second};
+  std::sort(results.begin(), results.end());
+  EXPECT_EQ(results, (std::vector<CK_RV>{CKR_OK, CKR_USER_ALREADY_LOGGED_IN}));
+}
+
+// An SO login is refused while a read-only session exists (§5.6 C_Login), and a read-only
+// session refused while the SO is logged in: one opened while the SO's PIN is being checked
+// keeps the SO out, and the open does not wait for the check.
+TEST_F(SlowPinTest, ReadOnlySessionOpenedDuringSoLoginKeepsTheSoOut) {
+  ASSERT_CKR_OK(f_->C_Logout(user_));
+  CK_RV so_rv = CKR_GENERAL_ERROR;
+  std::atomic<bool> started{false};
+  std::atomic<bool> done{false};
+  std::thread thread([&] {
+    started = true;
+    so_rv = LoginSo(user_);
+    done = true;
+  });
+  while (!started) std::this_thread::yield();
+  std::this_thread::sleep_for(20ms);
+  CK_SESSION_HANDLE read_only = CK_INVALID_HANDLE;
+  EXPECT_CKR_OK(f_->C_OpenSession(slot_, CKF_SERIAL_SESSION, nullptr, nullptr, &read_only));
+  EXPECT_FALSE(done) << "opening the session waited for the SO's PIN check";
+  thread.join();
+  EXPECT_EQ(so_rv, static_cast<CK_RV>(CKR_SESSION_READ_ONLY_EXISTS));
+  CK_SESSION_INFO info;
+  ASSERT_CKR_OK(f_->C_GetSessionInfo(user_, &info));
+  EXPECT_EQ(info.state, static_cast<CK_STATE>(CKS_RW_PUBLIC_SESSION));
+  EXPECT_CKR_OK(f_->C_CloseSession(read_only));
 }
 
 // CKU_CONTEXT_SPECIFIC re-authentication for a key with CKA_ALWAYS_AUTHENTICATE.
