@@ -94,7 +94,8 @@ keygen() {
 export_pubkey() {
   local id=$1 token=$2 out=$3
   p11 --token-label "$token" --read-object --type pubkey --id "$id" -o "$WORK/pub-$id.der" \
-      >/dev/null 2>&1 || fail "reading public key id $id failed"
+      >"$WORK/read-$id.log" 2>&1 ||
+    fail "reading public key id $id failed: $(cat "$WORK/read-$id.log")"
   # pkcs11-tool writes some key types (Ed25519) as PEM even when asked for DER.
   if grep -q -- '-----BEGIN' "$WORK/pub-$id.der"; then
     t openssl pkey -pubin -in "$WORK/pub-$id.der" -out "$out" ||

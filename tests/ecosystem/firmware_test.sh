@@ -42,11 +42,13 @@ for spec in "01 ECDSA-SHA256 --signature-format openssl" "02 SHA256-RSA-PKCS"; d
   read -r id mech extra <<<"$spec"
   # shellcheck disable=SC2086
   p11 --token-label "$TOKEN" --login --pin "$USER_PIN" --sign --mechanism "$mech" --id "$id" \
-      --input-file "$WORK/data" --output-file "$WORK/sig-$id" $extra >/dev/null 2>&1 ||
-    fail "pkcs11-tool --sign $mech on the device failed"
+      --input-file "$WORK/data" --output-file "$WORK/sig-$id" $extra \
+      >"$WORK/sign-$id.log" 2>&1 ||
+    fail "pkcs11-tool --sign $mech on the device failed: $(cat "$WORK/sign-$id.log")"
   export_pubkey "$id" "$TOKEN" "$WORK/pub-$id.pem"
   t openssl dgst -sha256 -verify "$WORK/pub-$id.pem" -signature "$WORK/sig-$id" "$WORK/data" \
-      >/dev/null || fail "openssl does not verify the device's $mech signature"
+      >/dev/null || fail "openssl does not verify the device's $mech signature" \
+      "$(od -An -tx1 "$WORK/sig-$id" | tr -d ' \n')"
   log "$mech signature made on the device verified by openssl"
 done
 # The private key stays inside: reading it is refused.
@@ -88,7 +90,7 @@ t env -u OPENSSL_CONF openssl verify -CAfile "$WORK/ca.pem" "$WORK/signer.pem" >
 t env -u OPENSSL_CONF openssl x509 -in "$WORK/signer.pem" -noout -pubkey >"$WORK/signer-pub.pem"
 t env -u OPENSSL_CONF openssl dgst -sha256 -verify "$WORK/signer-pub.pem" \
     -signature "$WORK/firmware.sig" "$WORK/firmware.bin" >/dev/null ||
-  fail "the firmware signature does not verify"
+  fail "the firmware signature does not verify: $(od -An -tx1 "$WORK/firmware.sig" | tr -d ' \n')"
 export_pubkey 11 "$TOKEN" "$WORK/token-signer.pem"
 cmp -s "$WORK/signer-pub.pem" "$WORK/token-signer.pem" ||
   fail "the signer certificate's key is not the device's signer key"
@@ -104,6 +106,9 @@ stop_emulator
 "$EMU" --socket "$ARCA_FW_SOCKET" --flash "$WORK/flash.bin" 2>"$WORK/emu2.log" &
 EMU_PID=$!
 for _ in $(seq 50); do grep -q 'serving' "$WORK/emu2.log" && break; sleep 0.1; done
-p11 --token-label "$TOKEN" --login --pin "$USER_PIN" --list-objects --type privkey 2>/dev/null |
-  grep -q 'label:      signer' || fail "the signer key is gone after an emulator restart"
+p11 --token-label "$TOKEN" --login --pin "$USER_PIN" --list-objects --type privkey \
+    >"$WORK/restart.log" 2>&1 || true
+grep -q 'label:      signer' "$WORK/restart.log" ||
+  fail "the signer key is gone after an emulator restart: $(cat "$WORK/restart.log")" \
+      "emulator: $(cat "$WORK/emu2.log")"
 log "PASS"
