@@ -99,7 +99,7 @@ Status MbedCrypto::GenerateKey(wire::KeyType type, size_t length, KeyBlob& blob,
   public_value.clear();
   Status s = Status::kOk;
   if (const mbed::Curve* curve = mbed::CurveFor(type)) {
-    s = mbed::EcGenerate(*curve, DrbgRng(&drbg_), blob, public_value);
+    s = mbed::EcGenerate(*curve, ec_groups_, DrbgRng(&drbg_), blob, public_value);
   } else if (type == wire::KeyType::kRsa2048) {
     s = mbed::RsaGenerate(DrbgRng(&drbg_), blob, public_value);
   } else if (!IsSecret(type)) {
@@ -127,9 +127,9 @@ Status MbedCrypto::ImportPrivate(wire::KeyType type, std::span<const uint8_t> pk
   mbed::ScopedPk pk;
   const Status parsed = mbed::ParsePkcs8(pkcs8, pk.get());
   if (!Ok(parsed)) return parsed;
-  const Status s = curve != nullptr
-                       ? mbed::EcFromPk(*curve, pk.get(), DrbgRng(&drbg_), blob, public_value)
-                       : mbed::RsaFromPk(pk.get(), blob, public_value);
+  const Status s = curve != nullptr ? mbed::EcFromPk(*curve, ec_groups_, pk.get(), DrbgRng(&drbg_),
+                                                     blob, public_value)
+                                    : mbed::RsaFromPk(pk.get(), blob, public_value);
   if (!Ok(s)) {
     blob.wipe();
     public_value.clear();
@@ -146,7 +146,7 @@ Status MbedCrypto::ImportSecret(wire::KeyType type, std::span<const uint8_t> raw
 
 Status MbedCrypto::CheckPublic(wire::KeyType type, std::span<const uint8_t> public_value) {
   if (const mbed::Curve* curve = mbed::CurveFor(type)) {
-    return mbed::EcCheckPublic(*curve, public_value);
+    return mbed::EcCheckPublic(*curve, ec_groups_, public_value);
   }
   if (type == wire::KeyType::kRsa2048) return mbed::RsaCheckPublic(public_value);
   return Status::kKeyTypeInconsistent;  // secret keys have no public value
@@ -177,7 +177,8 @@ Status MbedCrypto::Sign(wire::KeyType type, const KeyBlob& blob, const SignParam
       const mbed::Curve* curve = mbed::CurveFor(type);
       if (curve == nullptr) return Status::kKeyTypeInconsistent;
       if (!seeded_) return Status::kBadState;
-      return mbed::EcdsaSign(*curve, blob, DrbgRng(&drbg_), data, signature, signature_len);
+      return mbed::EcdsaSign(*curve, ec_groups_, blob, DrbgRng(&drbg_), data, signature,
+                             signature_len);
     }
     case wire::SignAlg::kRsaPkcs1:
     case wire::SignAlg::kRsaPss:
@@ -198,7 +199,7 @@ Status MbedCrypto::Verify(wire::KeyType type, const KeyBlob* key,
     case wire::SignAlg::kEcdsa: {
       const mbed::Curve* curve = mbed::CurveFor(type);
       if (curve == nullptr) return Status::kKeyTypeInconsistent;
-      return mbed::EcdsaVerify(*curve, public_value, data, signature);
+      return mbed::EcdsaVerify(*curve, ec_groups_, public_value, data, signature);
     }
     case wire::SignAlg::kRsaPkcs1:
     case wire::SignAlg::kRsaPss:
@@ -249,7 +250,7 @@ Status MbedCrypto::Ecdh(wire::KeyType type, const KeyBlob& private_key,
   const mbed::Curve* curve = mbed::CurveFor(type);
   if (curve == nullptr) return Status::kKeyTypeInconsistent;
   if (!seeded_) return Status::kBadState;
-  return mbed::EcdhX(*curve, private_key, DrbgRng(&drbg_), peer_point, secret);
+  return mbed::EcdhX(*curve, ec_groups_, private_key, DrbgRng(&drbg_), peer_point, secret);
 }
 
 Status MbedCrypto::Digest(wire::HashAlg hash, std::span<const uint8_t> data, std::span<uint8_t> out,

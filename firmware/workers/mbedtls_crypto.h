@@ -12,6 +12,7 @@
 #include <mbedtls/ctr_drbg.h>
 
 #include "workers/crypto_port.h"
+#include "workers/ec_groups.h"
 #include "workers/entropy.h"
 
 namespace hsm {
@@ -67,6 +68,7 @@ class MbedCrypto final : public CryptoPort {
   EntropySource& entropy_;
   mbedtls_ctr_drbg_context drbg_;
   bool seeded_ = false;
+  mbed::EcGroups ec_groups_;
 };
 
 }  // namespace hsm

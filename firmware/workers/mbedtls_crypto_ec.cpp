@@ -8,6 +8,8 @@
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/oid.h>
 
+#include <iterator>
+
 #include "workers/mbedtls_crypto_internal.h"
 
 namespace hsm::mbed {
@@ -20,10 +22,11 @@ constexpr Curve kCurves[] = {
      MBEDTLS_OID_SIZE(MBEDTLS_OID_EC_GRP_SECP384R1), MBEDTLS_MD_SHA384},
 };
 
-// Loads the curve and the private scalar of `blob` (kParamInvalid if it is not one).
-Status LoadPrivate(const Curve& curve, const KeyBlob& blob, mbedtls_ecp_group* grp,
+static_assert(std::size(kCurves) <= EcGroups::kCapacity);
+
+// Reads the private scalar of `blob` (kParamInvalid if it is not one of `grp`'s).
+Status LoadPrivate(const Curve& curve, const KeyBlob& blob, const mbedtls_ecp_group* grp,
                    mbedtls_mpi* d) {
-  if (mbedtls_ecp_group_load(grp, curve.id) != 0) return Status::kCryptoError;
   if (blob.size() != curve.size) return Status::kParamInvalid;
   if (mbedtls_mpi_read_binary(d, blob.data(), blob.size()) != 0) return Status::kCryptoError;
   if (mbedtls_ecp_check_privkey(grp, d) != 0) return Status::kParamInvalid;
@@ -62,6 +65,29 @@ Status WriteScalar(const Curve& curve, const mbedtls_mpi* d, KeyBlob& blob) {
 
 }  // namespace
 
+EcGroups::EcGroups() {
+  for (mbedtls_ecp_group& group : groups_) mbedtls_ecp_group_init(&group);
+}
+
+EcGroups::~EcGroups() {
+  for (mbedtls_ecp_group& group : groups_) mbedtls_ecp_group_free(&group);
+}
+
+mbedtls_ecp_group* EcGroups::For(mbedtls_ecp_group_id id) {
+  for (size_t i = 0; i < loaded_; ++i) {
+    if (groups_[i].id == id) return &groups_[i];
+  }
+  if (loaded_ == kCapacity) return nullptr;
+  mbedtls_ecp_group* group = &groups_[loaded_];
+  if (mbedtls_ecp_group_load(group, id) != 0) {
+    mbedtls_ecp_group_free(group);
+    mbedtls_ecp_group_init(group);
+    return nullptr;
+  }
+  ++loaded_;
+  return group;
+}
+
 const Curve* CurveFor(wire::KeyType type) {
   for (const Curve& c : kCurves) {
     if (c.type == type) return &c;
@@ -69,40 +95,43 @@ const Curve* CurveFor(wire::KeyType type) {
   return nullptr;
 }
 
-Status EcGenerate(const Curve& curve, Rng rng, KeyBlob& blob, PublicBuf& public_value) {
-  ScopedGroup grp;
+Status EcGenerate(const Curve& curve, EcGroups& groups, Rng rng, KeyBlob& blob,
+                  PublicBuf& public_value) {
+  mbedtls_ecp_group* grp = groups.For(curve.id);
+  if (grp == nullptr) return Status::kCryptoError;
   ScopedMpi d;
   ScopedPoint q;
-  if (mbedtls_ecp_group_load(grp.get(), curve.id) != 0) return Status::kCryptoError;
-  if (mbedtls_ecp_gen_keypair(grp.get(), d.get(), q.get(), rng.fn, rng.ctx) != 0) {
+  if (mbedtls_ecp_gen_keypair(grp, d.get(), q.get(), rng.fn, rng.ctx) != 0) {
     return Status::kCryptoError;
   }
   const Status s = WriteScalar(curve, d.get(), blob);
   if (!Ok(s)) return s;
-  return WritePoint(grp.get(), q.get(), public_value);
+  return WritePoint(grp, q.get(), public_value);
 }
 
-Status EcFromPk(const Curve& curve, mbedtls_pk_context* pk, Rng rng, KeyBlob& blob,
-                PublicBuf& public_value) {
+Status EcFromPk(const Curve& curve, EcGroups& groups, mbedtls_pk_context* pk, Rng rng,
+                KeyBlob& blob, PublicBuf& public_value) {
   if (mbedtls_pk_get_type(pk) != MBEDTLS_PK_ECKEY) return Status::kKeyTypeInconsistent;
   mbedtls_ecp_keypair* kp = mbedtls_pk_ec(*pk);
   if (kp->grp.id != curve.id) return Status::kKeyTypeInconsistent;
-  if (mbedtls_ecp_check_privkey(&kp->grp, &kp->d) != 0) return Status::kParamInvalid;
+  mbedtls_ecp_group* grp = groups.For(curve.id);
+  if (grp == nullptr) return Status::kCryptoError;
+  if (mbedtls_ecp_check_privkey(grp, &kp->d) != 0) return Status::kParamInvalid;
   // The public point is recomputed from d rather than trusted from the optional field.
   ScopedPoint q;
-  if (mbedtls_ecp_mul(&kp->grp, q.get(), &kp->d, &kp->grp.G, rng.fn, rng.ctx) != 0) {
+  if (mbedtls_ecp_mul(grp, q.get(), &kp->d, &grp->G, rng.fn, rng.ctx) != 0) {
     return Status::kCryptoError;
   }
   const Status s = WriteScalar(curve, &kp->d, blob);
   if (!Ok(s)) return s;
-  return WritePoint(&kp->grp, q.get(), public_value);
+  return WritePoint(grp, q.get(), public_value);
 }
 
-Status EcCheckPublic(const Curve& curve, std::span<const uint8_t> point) {
-  ScopedGroup grp;
+Status EcCheckPublic(const Curve& curve, EcGroups& groups, std::span<const uint8_t> point) {
+  const mbedtls_ecp_group* grp = groups.For(curve.id);
+  if (grp == nullptr) return Status::kCryptoError;
   ScopedPoint q;
-  if (mbedtls_ecp_group_load(grp.get(), curve.id) != 0) return Status::kCryptoError;
-  return LoadPoint(curve, grp.get(), point, q.get());
+  return LoadPoint(curve, grp, point, q.get());
 }
 
 Status EcExport(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<uint8_t> out,
@@ -112,6 +141,9 @@ Status EcExport(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<uint
     return Status::kCryptoError;
   }
   mbedtls_ecp_keypair* kp = mbedtls_pk_ec(*pk.get());
+  // The key's own group: the DER writer reads the curve from it. Export is rare, so its
+  // generator table is built here and dropped with it.
+  if (mbedtls_ecp_group_load(&kp->grp, curve.id) != 0) return Status::kCryptoError;
   const Status loaded = LoadPrivate(curve, blob, &kp->grp, &kp->d);
   if (!Ok(loaded)) return loaded;
   if (mbedtls_ecp_mul(&kp->grp, &kp->Q, &kp->d, &kp->grp.G, rng.fn, rng.ctx) != 0) {
@@ -126,16 +158,18 @@ Status EcExport(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<uint
   return WritePkcs8(inner, &curve, out, out_len);
 }
 
-Status EcdsaSign(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<const uint8_t> digest,
-                 std::span<uint8_t> signature, size_t* signature_len) {
+Status EcdsaSign(const Curve& curve, EcGroups& groups, const KeyBlob& blob, Rng rng,
+                 std::span<const uint8_t> digest, std::span<uint8_t> signature,
+                 size_t* signature_len) {
   if (digest.empty()) return Status::kDataLenRange;
   if (signature.size() < 2 * curve.size) return Status::kTooLarge;
-  ScopedGroup grp;
+  mbedtls_ecp_group* grp = groups.For(curve.id);
+  if (grp == nullptr) return Status::kCryptoError;
   ScopedMpi d, r, s;
-  const Status loaded = LoadPrivate(curve, blob, grp.get(), d.get());
+  const Status loaded = LoadPrivate(curve, blob, grp, d.get());
   if (!Ok(loaded)) return loaded;
   // mbedTLS reduces a digest of any length to the order's bit length (SEC1 4.1.3 step 5).
-  if (mbedtls_ecdsa_sign_det_ext(grp.get(), r.get(), s.get(), d.get(), digest.data(), digest.size(),
+  if (mbedtls_ecdsa_sign_det_ext(grp, r.get(), s.get(), d.get(), digest.data(), digest.size(),
                                  curve.nonce_md, rng.fn, rng.ctx) != 0) {
     return Status::kCryptoError;
   }
@@ -147,14 +181,14 @@ Status EcdsaSign(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<con
   return Status::kOk;
 }
 
-Status EcdsaVerify(const Curve& curve, std::span<const uint8_t> point,
+Status EcdsaVerify(const Curve& curve, EcGroups& groups, std::span<const uint8_t> point,
                    std::span<const uint8_t> digest, std::span<const uint8_t> signature) {
   if (digest.empty()) return Status::kDataLenRange;
-  ScopedGroup grp;
+  mbedtls_ecp_group* grp = groups.For(curve.id);
+  if (grp == nullptr) return Status::kCryptoError;
   ScopedPoint q;
   ScopedMpi r, s;
-  if (mbedtls_ecp_group_load(grp.get(), curve.id) != 0) return Status::kCryptoError;
-  const Status loaded = LoadPoint(curve, grp.get(), point, q.get());
+  const Status loaded = LoadPoint(curve, grp, point, q.get());
   if (!Ok(loaded)) return loaded;
   if (signature.size() != 2 * curve.size) return Status::kSignatureInvalid;
   if (mbedtls_mpi_read_binary(r.get(), signature.data(), curve.size) != 0 ||
@@ -162,23 +196,23 @@ Status EcdsaVerify(const Curve& curve, std::span<const uint8_t> point,
     return Status::kCryptoError;
   }
   // Any failure here (r or s out of range included) means the signature does not verify.
-  if (mbedtls_ecdsa_verify(grp.get(), digest.data(), digest.size(), q.get(), r.get(), s.get()) !=
-      0) {
+  if (mbedtls_ecdsa_verify(grp, digest.data(), digest.size(), q.get(), r.get(), s.get()) != 0) {
     return Status::kSignatureInvalid;
   }
   return Status::kOk;
 }
 
-Status EcdhX(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<const uint8_t> peer,
-             SecretArray<wire::kMaxDigest>& secret) {
-  ScopedGroup grp;
+Status EcdhX(const Curve& curve, EcGroups& groups, const KeyBlob& blob, Rng rng,
+             std::span<const uint8_t> peer, SecretArray<wire::kMaxDigest>& secret) {
+  mbedtls_ecp_group* grp = groups.For(curve.id);
+  if (grp == nullptr) return Status::kCryptoError;
   ScopedMpi d, z;
   ScopedPoint q;
-  const Status loaded = LoadPrivate(curve, blob, grp.get(), d.get());
+  const Status loaded = LoadPrivate(curve, blob, grp, d.get());
   if (!Ok(loaded)) return loaded;
-  const Status peer_ok = LoadPoint(curve, grp.get(), peer, q.get());
+  const Status peer_ok = LoadPoint(curve, grp, peer, q.get());
   if (!Ok(peer_ok)) return peer_ok;
-  if (mbedtls_ecdh_compute_shared(grp.get(), z.get(), q.get(), d.get(), rng.fn, rng.ctx) != 0) {
+  if (mbedtls_ecdh_compute_shared(grp, z.get(), q.get(), d.get(), rng.fn, rng.ctx) != 0) {
     return Status::kCryptoError;
   }
   secret.resize(curve.size);

@@ -18,6 +18,7 @@
 #include <span>
 
 #include "workers/crypto_port.h"
+#include "workers/ec_groups.h"
 
 namespace hsm::mbed {
 
@@ -44,7 +45,6 @@ class Scoped {
 };
 
 using ScopedMpi = Scoped<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
-using ScopedGroup = Scoped<mbedtls_ecp_group, mbedtls_ecp_group_init, mbedtls_ecp_group_free>;
 using ScopedPoint = Scoped<mbedtls_ecp_point, mbedtls_ecp_point_init, mbedtls_ecp_point_free>;
 using ScopedPk = Scoped<mbedtls_pk_context, mbedtls_pk_init, mbedtls_pk_free>;
 using ScopedAes = Scoped<mbedtls_aes_context, mbedtls_aes_init, mbedtls_aes_free>;
@@ -98,19 +98,22 @@ struct Curve {
 };
 const Curve* CurveFor(wire::KeyType type);
 
-Status EcGenerate(const Curve& curve, Rng rng, KeyBlob& blob, PublicBuf& public_value);
+// `groups`: MbedCrypto's kept curve groups (ec_groups.h).
+Status EcGenerate(const Curve& curve, EcGroups& groups, Rng rng, KeyBlob& blob,
+                  PublicBuf& public_value);
 // From a parsed key (ImportPrivate): checks the curve, fills blob and public value.
-Status EcFromPk(const Curve& curve, mbedtls_pk_context* pk, Rng rng, KeyBlob& blob,
-                PublicBuf& public_value);
-Status EcCheckPublic(const Curve& curve, std::span<const uint8_t> point);
+Status EcFromPk(const Curve& curve, EcGroups& groups, mbedtls_pk_context* pk, Rng rng,
+                KeyBlob& blob, PublicBuf& public_value);
+Status EcCheckPublic(const Curve& curve, EcGroups& groups, std::span<const uint8_t> point);
 Status EcExport(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<uint8_t> out,
                 size_t* out_len);
-Status EcdsaSign(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<const uint8_t> digest,
-                 std::span<uint8_t> signature, size_t* signature_len);
-Status EcdsaVerify(const Curve& curve, std::span<const uint8_t> point,
+Status EcdsaSign(const Curve& curve, EcGroups& groups, const KeyBlob& blob, Rng rng,
+                 std::span<const uint8_t> digest, std::span<uint8_t> signature,
+                 size_t* signature_len);
+Status EcdsaVerify(const Curve& curve, EcGroups& groups, std::span<const uint8_t> point,
                    std::span<const uint8_t> digest, std::span<const uint8_t> signature);
-Status EcdhX(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<const uint8_t> peer,
-             SecretArray<wire::kMaxDigest>& secret);
+Status EcdhX(const Curve& curve, EcGroups& groups, const KeyBlob& blob, Rng rng,
+             std::span<const uint8_t> peer, SecretArray<wire::kMaxDigest>& secret);
 
 // ---- RSA (mbedtls_crypto_rsa.cpp) ----
 Status RsaGenerate(Rng rng, KeyBlob& blob, PublicBuf& public_value);

@@ -69,6 +69,33 @@ TEST_P(EcTest, DeviceSignaturesVerifyInOpenSsl) {
       OsslVerify(ossl_pub.get(), short_digest, RsToDer(SignOnDevice(blob, short_digest)), NoSetup));
 }
 
+// The device keeps each curve's group across requests (ec_groups.h): work on the other curve
+// in between must not change a signature (RFC 6979 nonces make it reproducible) or its
+// validity, and the other curve's results must hold too.
+TEST_P(EcTest, WorkOnTheOtherCurveInBetweenChangesNoSignature) {
+  KeyBlob blob, other_blob;
+  PublicBuf pub, other_pub;
+  Generate(blob, pub);
+  const Bytes digest = OsslDigest(HashAlg::kSha256, Str("firmware image"));
+  const Bytes first = SignOnDevice(blob, digest);
+  ASSERT_EQ(crypto_.GenerateKey(other(), 0, other_blob, other_pub), Status::kOk);
+  const size_t other_size = CurveSize(other());
+  Bytes other_sig(2 * other_size);
+  size_t len = 0;
+  ASSERT_EQ(crypto_.Sign(other(), other_blob, kEcdsa, digest, other_sig, &len), Status::kOk);
+  ASSERT_EQ(len, 2 * other_size);
+  Pkey other_ossl = EcPublicFromPoint(other(), ToBytes(other_pub));
+  ASSERT_NE(other_ossl, nullptr);
+  EXPECT_TRUE(OsslVerify(other_ossl.get(), digest, RsToDer(other_sig), NoSetup));
+  EXPECT_EQ(crypto_.Verify(other(), nullptr, other_pub.span(), kEcdsa, digest, other_sig),
+            Status::kOk);
+  const Bytes again = SignOnDevice(blob, digest);
+  EXPECT_EQ(again, first);
+  Pkey ossl_pub = EcPublicFromPoint(type(), ToBytes(pub));
+  ASSERT_NE(ossl_pub, nullptr);
+  EXPECT_TRUE(OsslVerify(ossl_pub.get(), digest, RsToDer(again), NoSetup));
+}
+
 TEST_P(EcTest, OpenSslSignaturesVerifyOnDevice) {
   Pkey key = OsslEcKey(type());
   ASSERT_NE(key, nullptr);
