@@ -10,7 +10,7 @@
 namespace p11 {
 
 // The version this build writes.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Brings the store to kSchemaVersion. CKR_GENERAL_ERROR (logged) for a newer schema.
 Result<void> MigrateSchema(SqliteDb& db);

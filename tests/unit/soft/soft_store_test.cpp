@@ -45,37 +45,50 @@ TEST_F(StoreTest, ReopenDoesNotMigrateTwice) {
   EXPECT_EQ(RawInt("SELECT count(*) FROM schema_version"), kSchemaVersion);  // one per migration
 }
 
-// Schema 2 drops the indexes on the label and id hashes, which no query reads. A store
-// written by schema 1 is brought up to date on open and keeps its objects.
-TEST_F(StoreTest, SchemaOneStoreIsMigratedWithItsObjects) {
-  {
+class MigrationTest : public SoftStoreTest {
+ protected:
+  // Reopens the store after `rewind` made its file what schema `version` left (the version
+  // rows above it gone too): the store must come up to date and keep its objects.
+  void ExpectMigratedFrom(int version, const std::string& rewind) {
+    {
+      auto store = OpenStore();
+      auto token = InitToken(*store);
+      ASSERT_EQ(token->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
+      AddTokenData(*token, "kept");
+    }
+    ASSERT_EQ(RawSql(rewind), SQLITE_OK);
+    ASSERT_EQ(RawSql("DELETE FROM schema_version WHERE version > " + std::to_string(version)),
+              SQLITE_OK);
     auto store = OpenStore();
-    auto token = InitToken(*store);
-    ASSERT_EQ(token->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
-    AddTokenData(*token, "kept");
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(RawInt("SELECT max(version) FROM schema_version"), kSchemaVersion);
+    auto token = FirstToken(*store);
+    ASSERT_NE(token, nullptr);
+    AttrBuilder match;
+    match.Str(CKA_LABEL, "kept");
+    auto found = token->FindObjects(match.attrs);
+    ASSERT_TRUE(found.ok()) << found.rv();
+    EXPECT_EQ(found->size(), 1u);
   }
-  EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name IN "
-                   "('objects_by_label', 'objects_by_id')"),
-            0);
-  // The file as schema 1 left it.
-  ASSERT_EQ(RawSql("CREATE INDEX objects_by_label ON objects(token_id, label_hash);"
-                   "CREATE INDEX objects_by_id ON objects(token_id, id_hash);"
-                   "DELETE FROM schema_version WHERE version = 2;"),
-            SQLITE_OK);
+};
 
-  auto store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(RawInt("SELECT max(version) FROM schema_version"), 2);
+// Schema 2 drops the indexes on the label and id hashes, which no query reads.
+TEST_F(MigrationTest, SchemaOneStoreIsMigratedWithItsObjects) {
+  ExpectMigratedFrom(1,
+                     "CREATE INDEX objects_by_label ON objects(token_id, label_hash);"
+                     "CREATE INDEX objects_by_id ON objects(token_id, id_hash);"
+                     "CREATE INDEX objects_by_class ON objects(token_id, class);");
   EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name IN "
-                   "('objects_by_label', 'objects_by_id')"),
+                   "('objects_by_label', 'objects_by_id', 'objects_by_class')"),
             0);
-  auto token = FirstToken(*store);
-  ASSERT_NE(token, nullptr);
-  AttrBuilder match;
-  match.Str(CKA_LABEL, "kept");
-  auto found = token->FindObjects(match.attrs);
-  ASSERT_TRUE(found.ok()) << found.rv();
-  EXPECT_EQ(found->size(), 1u);
+}
+
+// Schema 3 drops the index on the objects' class, which no query reads either.
+TEST_F(MigrationTest, SchemaTwoStoreIsMigratedWithItsObjects) {
+  ExpectMigratedFrom(2, "CREATE INDEX objects_by_class ON objects(token_id, class);");
+  EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                   "tbl_name = 'objects'"),
+            0);
 }
 
 TEST_F(StoreTest, NewerSchemaIsRefused) {
