@@ -41,12 +41,16 @@ Result<bool> UpdateObjectRow(Transaction& txn, int64_t token_id, ObjectId id,
   return txn.Changes() > 0;
 }
 
-Result<void> WriteAttributes(Transaction& txn, ObjectId id, const std::vector<AttrRow>& rows) {
+Result<void> ReplaceAttributes(Transaction& txn, ObjectId id, const std::vector<AttrRow>& rows) {
   {
     P11_ASSIGN_OR_RETURN(Statement clear,
                          txn.Prepare("DELETE FROM attributes WHERE object_id = ?"));
     P11_TRY(clear.Bind(1, static_cast<int64_t>(id)).Run());
   }
+  return InsertAttributes(txn, id, rows);
+}
+
+Result<void> InsertAttributes(Transaction& txn, ObjectId id, const std::vector<AttrRow>& rows) {
   for (const AttrRow& row : rows) {
     P11_ASSIGN_OR_RETURN(Statement stmt,
                          txn.Prepare("INSERT INTO attributes (object_id, type, value, encrypted) "

@@ -19,7 +19,9 @@ Result<ObjectId> InsertObjectRow(Transaction& txn, int64_t token_id, const Objec
 Result<bool> UpdateObjectRow(Transaction& txn, int64_t token_id, ObjectId id,
                              const ObjectHeader& header);
 // Replaces every attribute row of object `id`.
-Result<void> WriteAttributes(Transaction& txn, ObjectId id, const std::vector<AttrRow>& rows);
+Result<void> ReplaceAttributes(Transaction& txn, ObjectId id, const std::vector<AttrRow>& rows);
+// The attribute rows of object `id`, which has none yet (a row just inserted).
+Result<void> InsertAttributes(Transaction& txn, ObjectId id, const std::vector<AttrRow>& rows);
 // false: no such object in this token.
 Result<bool> DeleteObjectRow(Transaction& txn, int64_t token_id, ObjectId id);
 Result<void> DeleteAllObjects(Transaction& txn, int64_t token_id);

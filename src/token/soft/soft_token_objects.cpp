@@ -37,7 +37,7 @@ Result<OwnCommit> RewriteTokenObject(SqliteDb& db, int64_t row_id, ObjectId id,
   P11_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db, Transaction::Mode::kWrite));
   P11_ASSIGN_OR_RETURN(bool found, soft::UpdateObjectRow(txn, row_id, id, header));
   if (!found) return Fail(CKR_OBJECT_HANDLE_INVALID, "object deleted elsewhere");
-  P11_TRY(soft::WriteAttributes(txn, id, rows));
+  P11_TRY(soft::ReplaceAttributes(txn, id, rows));
   return CommitTokenChange(txn, row_id);
 }
 
@@ -194,7 +194,7 @@ Result<OwnCommit> SoftToken::InsertTokenObjects(const WriteContext& write,
     P11_ASSIGN_OR_RETURN(soft::ObjectHeader header, write.sealer.Header(objects[i]));
     P11_ASSIGN_OR_RETURN(ids[i], soft::InsertObjectRow(txn, write.row_id, header));
     P11_ASSIGN_OR_RETURN(std::vector<soft::AttrRow> rows, write.sealer.Seal(ids[i], objects[i]));
-    P11_TRY(soft::WriteAttributes(txn, ids[i], rows));
+    P11_TRY(soft::InsertAttributes(txn, ids[i], rows));
   }
   return CommitTokenChange(txn, write.row_id);
 }
