@@ -165,10 +165,17 @@ Result<void> SqliteDb::Exec_inlock(const char* sql) {
   return Ok();
 }
 
+int SqliteDb::RunCached_inlock(const char* sql) {
+  Result<Statement> stmt = Prepare_inlock(sql);
+  if (!stmt.ok()) return sqlite3_errcode(db_) != SQLITE_OK ? sqlite3_errcode(db_) : SQLITE_ERROR;
+  const int rc = stmt->StepCode();
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
 Result<Transaction> Transaction::Begin(SqliteDb& db, Mode mode) {
   if (mode == Mode::kWrite) return BeginWrite(db);
   std::unique_lock<std::mutex> lock(db.mutex_);
-  P11_TRY(db.Exec_inlock("BEGIN"));
+  if (int rc = db.RunCached_inlock("BEGIN"); rc != SQLITE_OK) return SqliteError(rc, "begin");
   return Transaction(db, std::move(lock));
 }
 
@@ -184,7 +191,7 @@ Result<Transaction> Transaction::BeginWrite(SqliteDb& db) {
   while (true) {
     std::unique_lock<std::mutex> lock(db.mutex_);
     sqlite3_busy_timeout(db.db_, 0);
-    const int rc = sqlite3_exec(db.db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    const int rc = db.RunCached_inlock("BEGIN IMMEDIATE");
     sqlite3_busy_timeout(db.db_, db.busy_timeout_ms_);
     if (rc == SQLITE_OK) return Transaction(db, std::move(lock));
     const Clock::time_point now = Clock::now();
@@ -200,13 +207,14 @@ Transaction::Transaction(Transaction&& other) noexcept
 
 Transaction::~Transaction() {
   if (open_ && lock_.owns_lock()) {
-    if (!db_->Exec_inlock("ROLLBACK").ok()) P11_LOG(kWarn, "sqlite: rollback failed");
+    if (db_->RunCached_inlock("ROLLBACK") != SQLITE_OK) P11_LOG(kWarn, "sqlite: rollback failed");
   }
 }
 
 Result<void> Transaction::Commit() {
-  Result<void> done = db_->Exec_inlock("COMMIT");
-  if (!done.ok()) return done;  // the destructor rolls back
+  if (int rc = db_->RunCached_inlock("COMMIT"); rc != SQLITE_OK) {
+    return SqliteError(rc, "commit");  // the destructor rolls back
+  }
   open_ = false;
   return Ok();
 }

@@ -48,6 +48,9 @@ class Statement {
   Result<bool> Step();
   // Runs a statement that returns no rows.
   Result<void> Run();
+  // One step's own SQLite result code (SQLITE_ROW, SQLITE_DONE or the error), for a caller
+  // that must tell SQLITE_BUSY from other failures.
+  int StepCode() { return sqlite3_step(stmt_); }
 
   int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
   bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
@@ -94,6 +97,10 @@ class SqliteDb {
   // Callers hold mutex_ (through a Transaction).
   Result<Statement> Prepare_inlock(std::string_view sql);
   Result<void> Exec_inlock(const char* sql);
+  // Runs one statement that returns no rows (BEGIN, COMMIT, ROLLBACK) from the statement
+  // cache and returns SQLite's result code: unlike Exec_inlock, the SQL is not parsed again
+  // on every transaction.
+  int RunCached_inlock(const char* sql);
   // The WAL-index header this connection maps, mapping it first if need be (null if there
   // is none yet).
   const volatile uint8_t* MapWalIndex_inlock();
