@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -111,7 +112,13 @@ class SqliteDb {
   std::string path_;
   const int busy_timeout_ms_;
   std::mutex mutex_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  // Looked up by string_view (no std::string built per lookup): the hash and equality are
+  // transparent.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
   // The mapped WAL-index header, once this connection has mapped it (null before).
   std::atomic<const volatile uint8_t*> wal_index_{nullptr};
 };
