@@ -58,6 +58,39 @@ TEST_F(ObjectsTest, TokenObjectsSurviveReopen) {
   EXPECT_EQ(token->GetObject(*priv).rv(), CKR_OBJECT_HANDLE_INVALID);
 }
 
+// The store writes an object's attribute rows in batches (InsertAttributes): an object with
+// more of them than one batch holds, public or private, created and then rewritten, comes back
+// whole from the file.
+TEST_F(ObjectsTest, ObjectWithManyAttributesSurvivesReopen) {
+  auto many = [](const std::string& label, bool is_private, char fill) {
+    Object object = Data(label, true, is_private);
+    for (CK_ATTRIBUTE_TYPE i = 0; i < 40; ++i) {
+      object.Set(CKA_VENDOR_DEFINED + i, Bytes(std::string(i + 1, static_cast<char>(fill + i))));
+    }
+    return object;
+  };
+  auto pub = token_->CreateObject(many("many-public", false, 'a'));
+  auto priv = token_->CreateObject(many("many-private", true, 'A'));
+  ASSERT_TRUE(pub.ok() && priv.ok());
+  ASSERT_EQ(token_->UpdateObject(*priv, many("many-private", true, '0')).rv(), CKR_OK);
+  token_.reset();
+  store_.reset();
+
+  auto store = OpenStore();
+  auto token = FirstToken(*store);
+  ASSERT_EQ(token->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
+  for (auto [id, fill] : {std::pair{*pub, 'a'}, std::pair{*priv, '0'}}) {
+    auto object = token->GetObject(id);
+    ASSERT_TRUE(object.ok()) << object.rv();
+    for (CK_ATTRIBUTE_TYPE i = 0; i < 40; ++i) {
+      EXPECT_EQ((*object)->GetString(CKA_VENDOR_DEFINED + i),
+                std::string(i + 1, static_cast<char>(fill + i)))
+          << "attribute " << i;
+    }
+    EXPECT_EQ((*object)->GetString(CKA_VALUE), "payload");
+  }
+}
+
 TEST_F(ObjectsTest, SoSeesNoPrivateObjects) {
   auto priv = token_->CreateObject(Data("p", true, true));
   ASSERT_TRUE(priv.ok());
