@@ -157,7 +157,7 @@ Status MbedCrypto::ExportMaterial(wire::KeyType type, const KeyBlob& blob, std::
   *out_len = 0;
   if (const mbed::Curve* curve = mbed::CurveFor(type)) {
     if (!seeded_) return Status::kBadState;  // the public point is recomputed, blinded
-    return mbed::EcExport(*curve, blob, DrbgRng(&drbg_), out, out_len);
+    return mbed::EcExport(*curve, ec_groups_, blob, DrbgRng(&drbg_), out, out_len);
   }
   if (type == wire::KeyType::kRsa2048) return mbed::RsaExport(blob, out, out_len);
   if (!IsSecret(type)) return Status::kKeyTypeInconsistent;

@@ -134,19 +134,21 @@ Status EcCheckPublic(const Curve& curve, EcGroups& groups, std::span<const uint8
   return LoadPoint(curve, grp, point, q.get());
 }
 
-Status EcExport(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<uint8_t> out,
-                size_t* out_len) {
+Status EcExport(const Curve& curve, EcGroups& groups, const KeyBlob& blob, Rng rng,
+                std::span<uint8_t> out, size_t* out_len) {
+  mbedtls_ecp_group* grp = groups.For(curve.id);
+  if (grp == nullptr) return Status::kCryptoError;
   ScopedPk pk;
   if (mbedtls_pk_setup(pk.get(), mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0) {
     return Status::kCryptoError;
   }
   mbedtls_ecp_keypair* kp = mbedtls_pk_ec(*pk.get());
-  // The key's own group: the DER writer reads the curve from it. Export is rare, so its
-  // generator table is built here and dropped with it.
+  // The key's own group only names the curve for the DER writer (loading one copies no
+  // constants); the arithmetic uses the kept group and its generator table.
   if (mbedtls_ecp_group_load(&kp->grp, curve.id) != 0) return Status::kCryptoError;
-  const Status loaded = LoadPrivate(curve, blob, &kp->grp, &kp->d);
+  const Status loaded = LoadPrivate(curve, blob, grp, &kp->d);
   if (!Ok(loaded)) return loaded;
-  if (mbedtls_ecp_mul(&kp->grp, &kp->Q, &kp->d, &kp->grp.G, rng.fn, rng.ctx) != 0) {
+  if (mbedtls_ecp_mul(grp, &kp->Q, &kp->d, &grp->G, rng.fn, rng.ctx) != 0) {
     return Status::kCryptoError;
   }
   // SEC1 ECPrivateKey (with the curve and the public point), written backwards.

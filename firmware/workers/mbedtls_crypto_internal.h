@@ -105,8 +105,8 @@ Status EcGenerate(const Curve& curve, EcGroups& groups, Rng rng, KeyBlob& blob,
 Status EcFromPk(const Curve& curve, EcGroups& groups, mbedtls_pk_context* pk, Rng rng,
                 KeyBlob& blob, PublicBuf& public_value);
 Status EcCheckPublic(const Curve& curve, EcGroups& groups, std::span<const uint8_t> point);
-Status EcExport(const Curve& curve, const KeyBlob& blob, Rng rng, std::span<uint8_t> out,
-                size_t* out_len);
+Status EcExport(const Curve& curve, EcGroups& groups, const KeyBlob& blob, Rng rng,
+                std::span<uint8_t> out, size_t* out_len);
 Status EcdsaSign(const Curve& curve, EcGroups& groups, const KeyBlob& blob, Rng rng,
                  std::span<const uint8_t> digest, std::span<uint8_t> signature,
                  size_t* signature_len);

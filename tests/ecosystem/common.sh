@@ -56,6 +56,9 @@ mkdir -p "$WORK/softhsm"
 printf 'directories.tokendir = %s\nobjectstore.backend = file\n' "$WORK/softhsm" >"$WORK/softhsm2.conf"
 export SOFTHSM2_CONF="$WORK/softhsm2.conf"
 
+# hex_of FILE — the file's bytes in hex on one line, for failure messages.
+hex_of() { od -An -tx1 "$1" | tr -d ' \n'; }
+
 # p11 ARGS... — pkcs11-tool on the module under test.
 p11() { t pkcs11-tool --module "$MODULE" "$@"; }
 

@@ -48,7 +48,7 @@ for spec in "01 ECDSA-SHA256 --signature-format openssl" "02 SHA256-RSA-PKCS"; d
   export_pubkey "$id" "$TOKEN" "$WORK/pub-$id.pem"
   t openssl dgst -sha256 -verify "$WORK/pub-$id.pem" -signature "$WORK/sig-$id" "$WORK/data" \
       >/dev/null || fail "openssl does not verify the device's $mech signature" \
-      "$(od -An -tx1 "$WORK/sig-$id" | tr -d ' \n')"
+      "$(hex_of "$WORK/sig-$id")"
   log "$mech signature made on the device verified by openssl"
 done
 # The private key stays inside: reading it is refused.
@@ -90,7 +90,7 @@ t env -u OPENSSL_CONF openssl verify -CAfile "$WORK/ca.pem" "$WORK/signer.pem" >
 t env -u OPENSSL_CONF openssl x509 -in "$WORK/signer.pem" -noout -pubkey >"$WORK/signer-pub.pem"
 t env -u OPENSSL_CONF openssl dgst -sha256 -verify "$WORK/signer-pub.pem" \
     -signature "$WORK/firmware.sig" "$WORK/firmware.bin" >/dev/null ||
-  fail "the firmware signature does not verify: $(od -An -tx1 "$WORK/firmware.sig" | tr -d ' \n')"
+  fail "the firmware signature does not verify: $(hex_of "$WORK/firmware.sig")"
 export_pubkey 11 "$TOKEN" "$WORK/token-signer.pem"
 cmp -s "$WORK/signer-pub.pem" "$WORK/token-signer.pem" ||
   fail "the signer certificate's key is not the device's signer key"
