@@ -52,7 +52,7 @@ std::vector<Case> KeygenCases(const Options& options);
 std::vector<Case> SignCases(const Options& options);
 std::vector<Case> CipherCases(const Options& options);
 std::vector<Case> ObjectCases(const Options& options);  // sessions, objects, lookups
-// The ECDSA and AES-GCM cases again with one session per thread in two threads.
+// The ECDSA, AES-GCM and HMAC cases again in 1 and 2 threads, with one session per thread.
 std::vector<Case> ThreadedSignCases(const Options& options);
 std::vector<Case> ThreadedCipherCases(const Options& options);
 

@@ -60,17 +60,17 @@ SoftToken::SoftToken(std::shared_ptr<SqliteDb> db, const Config& config, const R
 SoftToken::~SoftToken() = default;
 
 CK_SLOT_ID SoftToken::slot_id() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   return slot_id_;
 }
 
 int64_t SoftToken::row_id() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   return row_id_;
 }
 
 void SoftToken::Detach() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   detached_ = true;
   Forget_inlock();
   ClearSessionObjects_inlock();
@@ -106,7 +106,7 @@ void SoftToken::Forget_inlock() {
 }
 
 Result<TokenStatus> SoftToken::Status() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   if (detached_) return Fail(CKR_TOKEN_NOT_PRESENT, "token deleted");
   TokenStatus status;
   status.model = kModel;
@@ -192,7 +192,7 @@ Result<void> SoftToken::Login(CK_USER_TYPE who, SecretView pin) {
   }
   int64_t row_id = 0;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard lock(mutex_);
     if (row_id_ == 0 && !detached_ && who != CKU_SO) {
       return Fail(CKR_USER_PIN_NOT_INITIALIZED, "blank token");
     }
@@ -201,7 +201,7 @@ Result<void> SoftToken::Login(CK_USER_TYPE who, SecretView pin) {
   }
   P11_ASSIGN_OR_RETURN(VerifiedPin verified, VerifyPin(row_id, RoleOf(who), pin));
   if (who == CKU_CONTEXT_SPECIFIC) return Ok();  // a re-check: the login state is unchanged
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   Forget_inlock();
   uuid_ = verified.uuid;
   P11_TRY(sealed_.Unlock(std::move(verified.master_key), uuid_));
@@ -210,7 +210,7 @@ Result<void> SoftToken::Login(CK_USER_TYPE who, SecretView pin) {
 }
 
 void SoftToken::Logout() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   Forget_inlock();
 }
 
@@ -219,7 +219,7 @@ Result<void> SoftToken::InitToken(SecretView so_pin, std::string_view label) {
   std::string trimmed = TrimLabel(label);
   // Holds off token-object writes: those in flight were sealed for the token as it was.
   std::lock_guard<std::mutex> write_lock(write_mutex_);
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   if (detached_) return Fail(CKR_TOKEN_NOT_PRESENT, "token deleted");
   P11_TRY(row_id_ == 0 ? CreateRow_inlock(so_pin, trimmed) : ResetRow_inlock(so_pin, trimmed));
   Forget_inlock();
@@ -280,7 +280,7 @@ Result<void> SoftToken::InitPin(SecretView new_pin) {
   std::vector<uint8_t> uuid;
   soft::SealedStore keys;  // shares the master key, so the wrap below runs without the lock
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard lock(mutex_);
     P11_TRY(RequireRow_inlock());
     if (login_ != CKU_SO || !sealed_.unlocked()) {
       return Fail(CKR_USER_NOT_LOGGED_IN, "init pin");
@@ -302,7 +302,7 @@ Result<void> SoftToken::SetPin(CK_USER_TYPE who, SecretView old_pin, SecretView 
   P11_TRY(CheckNewPin(new_pin));
   int64_t row_id = 0;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard lock(mutex_);
     P11_TRY(RequireRow_inlock());
     row_id = row_id_;
   }

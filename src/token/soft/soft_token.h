@@ -12,6 +12,10 @@
 // state and is held only for memory work and the reads that sync the cache, not across a
 // disk flush or a PIN's key derivation, so one session's C_CreateObject or C_Login does not
 // stall another's C_SignInit (C_InitToken holds it throughout: no session is open then).
+// Lookups that find the cache current (an object, a ready key) hold it shared, so sessions
+// using the token's keys at once do not queue on it; a lookup that must change the cache (a
+// reload after another process's commit, a pending session key completed, a key built)
+// drops it and takes it exclusively.
 // A token-object write takes what it needs under mutex_, runs its transaction without it,
 // and records the result under it again; write_mutex_ keeps this instance's writes, and a
 // re-initialisation that changes how they are sealed, one at a time. Crypto (key parsing,
@@ -22,11 +26,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "common/config.h"
+#include "common/striped_shared_mutex.h"
 #include "token/soft/object_cache.h"
 #include "token/soft/pin_wrap.h"
 #include "token/soft/sealed_store.h"
@@ -137,6 +143,16 @@ class SoftToken : public TokenBackend {
   // type and flags being there from the start.
   enum class Need { kWhole, kChecks };
   Result<std::shared_ptr<const Object>> Find_inlock(ObjectId id, Need need = Need::kWhole);
+  // Find_inlock for a holder of the shared lock: the answer the cache gives as it stands, or
+  // nullopt when the lookup must change the cache first (a reload, a pending completion).
+  std::optional<Result<std::shared_ptr<const Object>>> FindShared_inlock(ObjectId id,
+                                                                         Need need) const;
+  // Find_inlock under the shared lock when that suffices, else under the exclusive one.
+  Result<std::shared_ptr<const Object>> Find(ObjectId id, Need need);
+  // Whether the token objects in memory are the store's as it stands: nothing to reload.
+  bool CacheCurrent_inlock() const;
+  // The visible object under `id` in memory (no store check, no completion).
+  Result<std::shared_ptr<const Object>> FindCached_inlock(ObjectId id) const;
   // The object in memory under `id` as it stands, without a store check or visibility rule.
   std::shared_ptr<const Object> Cached_inlock(ObjectId id) const {
     return IsSessionId(id) ? session_objects_.Get(id) : token_objects_.Get(id);
@@ -180,6 +196,9 @@ class SoftToken : public TokenBackend {
 
   // soft_token_crypto.cpp
   Result<std::shared_ptr<const KeyMaterial>> KeyFor(const Mechanism& mechanism, ObjectId id);
+  // KeyFor's answer from the key cache under the shared lock; nullopt when the key is not
+  // ready there or the lookup must change the cache first.
+  std::optional<Result<std::shared_ptr<const KeyMaterial>>> ReadyKey_inlock(ObjectId id) const;
   // soft_token_profiles.cpp
   void AddProfileObjects_inlock();
 
@@ -189,9 +208,9 @@ class SoftToken : public TokenBackend {
   std::atomic<size_t> key_material_builds_{0};
 
   std::mutex write_mutex_;
-  // On a cache line of its own, with the state it guards after it: every key lookup takes it,
+  // Its lines are its own, with the state it guards after them: every key lookup takes it,
   // and the read-only members above must not move between cores with it.
-  alignas(64) mutable std::mutex mutex_;
+  alignas(64) mutable StripedSharedMutex mutex_;
   int64_t row_id_;
   CK_SLOT_ID slot_id_;
   std::vector<uint8_t> uuid_;

@@ -24,22 +24,45 @@ Result<void> CheckKeySize(const Mechanism& mechanism, const KeyMaterial& key) {
   return Ok();
 }
 
+// A key lookup's failure to find the object, as the key functions report it.
+Error KeyLookupError(const Error& error) {
+  if (error.rv == CKR_OBJECT_HANDLE_INVALID) return Fail(CKR_KEY_HANDLE_INVALID, "key");
+  return error;
+}
+
 }  // namespace
 
-// The ready key for `id`: from the cache, or built once from the object. Building (decoding
-// and checking the key) runs without the token lock; the result is cached only if the object
-// did not change meanwhile.
+std::optional<Result<std::shared_ptr<const KeyMaterial>>> SoftToken::ReadyKey_inlock(
+    ObjectId id) const {
+  // A key in the cache needs nothing of its object: one whose values are pending stays so.
+  std::optional<Result<std::shared_ptr<const Object>>> found = FindShared_inlock(id, Need::kChecks);
+  if (!found) return std::nullopt;
+  if (!found->ok()) return KeyLookupError(found->error());
+  if (withheld_.count(id) != 0) return Fail(CKR_USER_NOT_LOGGED_IN, "sealed key");
+  auto cached = keys_.find(id);
+  if (cached == keys_.end()) return std::nullopt;
+  return cached->second;
+}
+
+// The ready key for `id`: from the cache (under the shared lock, as every use after the first
+// finds it), or built once from the object. Building (decoding and checking the key) runs
+// without the token lock; the result is cached only if the object did not change meanwhile.
 Result<std::shared_ptr<const KeyMaterial>> SoftToken::KeyFor(const Mechanism& mechanism,
                                                              ObjectId id) {
+  std::optional<Result<std::shared_ptr<const KeyMaterial>>> ready;
+  {
+    std::shared_lock lock(mutex_);
+    ready = ReadyKey_inlock(id);
+  }
+  if (ready) {
+    if (ready->ok()) P11_TRY(CheckKeySize(mechanism, *ready->value()));
+    return std::move(*ready);
+  }
   std::shared_ptr<const Object> object;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    // A key in the cache needs nothing of its object: one whose values are pending stays so.
+    std::lock_guard lock(mutex_);
     Result<std::shared_ptr<const Object>> found = Find_inlock(id, Need::kChecks);
-    if (!found.ok()) {
-      if (found.rv() == CKR_OBJECT_HANDLE_INVALID) return Fail(CKR_KEY_HANDLE_INVALID, "key");
-      return found.error();
-    }
+    if (!found.ok()) return KeyLookupError(found.error());
     if (withheld_.count(id) != 0) return Fail(CKR_USER_NOT_LOGGED_IN, "sealed key");
     auto cached = keys_.find(id);
     if (cached != keys_.end()) {
@@ -55,7 +78,7 @@ Result<std::shared_ptr<const KeyMaterial>> SoftToken::KeyFor(const Mechanism& me
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, MakeKeyMaterial(*object));
   key_material_builds_.fetch_add(1);
   P11_TRY(CheckKeySize(mechanism, *material));
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   if (Cached_inlock(id) == object) keys_.emplace(id, material);
   return material;
 }
@@ -116,7 +139,7 @@ Result<std::pair<ObjectId, ObjectId>> SoftToken::GenerateKeyPair(const Mechanism
   // One transaction for both halves: a failure stores neither.
   P11_TRY(StoreAll(pair, ids, pending ? &*pending : nullptr));
   if (generated.key != nullptr) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard lock(mutex_);
     // Cached only while the object is there to be used (a token object of a store not yet
     // loaded into memory is not); destroying or changing it drops the entry as for any key.
     if (Cached_inlock(ids[1]) != nullptr) keys_.emplace(ids[1], std::move(generated.key));

@@ -139,19 +139,46 @@ bool SoftToken::Visible_inlock(const Object& object) const {
 }
 
 Result<std::shared_ptr<const Object>> SoftToken::Find_inlock(ObjectId id, Need need) {
-  std::shared_ptr<const Object> object;
-  if (IsSessionId(id)) {
-    object = session_objects_.Get(id);
-  } else {
-    P11_TRY(Sync_inlock());
-    if (corrupt_.count(id) != 0) return Fail(CKR_DEVICE_ERROR, "object fails authentication");
-    object = token_objects_.Get(id);
+  if (!IsSessionId(id)) P11_TRY(Sync_inlock());
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> object, FindCached_inlock(id));
+  if (need == Need::kWhole && IsPending_inlock(id)) return CompletePending_inlock(id);
+  return object;
+}
+
+std::optional<Result<std::shared_ptr<const Object>>> SoftToken::FindShared_inlock(ObjectId id,
+                                                                                  Need need) const {
+  if (!IsSessionId(id) && !CacheCurrent_inlock()) return std::nullopt;
+  if (need == Need::kWhole && IsPending_inlock(id)) return std::nullopt;
+  return FindCached_inlock(id);
+}
+
+Result<std::shared_ptr<const Object>> SoftToken::Find(ObjectId id, Need need) {
+  {
+    std::shared_lock lock(mutex_);
+    if (auto found = FindShared_inlock(id, need)) return std::move(*found);
   }
+  std::lock_guard lock(mutex_);
+  return Find_inlock(id, need);
+}
+
+// What Sync_inlock would find without changing anything. Within a call that synced already,
+// the cache stands as that call first saw it.
+bool SoftToken::CacheCurrent_inlock() const {
+  if (detached_ || row_id_ == 0) return true;
+  if (!loaded_) return false;
+  const uint64_t call = CurrentCallId();
+  if (call != 0 && call == synced_call_) return true;
+  std::optional<SqliteDb::WalStamp> stamp = db_->ReadWalStamp();
+  return stamp && stamp == seen_stamp_;
+}
+
+Result<std::shared_ptr<const Object>> SoftToken::FindCached_inlock(ObjectId id) const {
+  if (!IsSessionId(id) && corrupt_.count(id) != 0) {
+    return Fail(CKR_DEVICE_ERROR, "object fails authentication");
+  }
+  std::shared_ptr<const Object> object = Cached_inlock(id);
   if (object == nullptr || !Visible_inlock(*object)) {
     return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
-  }
-  if (need == Need::kWhole && IsPending_inlock(id)) {
-    return CompletePending_inlock(id);
   }
   return object;
 }
@@ -234,7 +261,7 @@ Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> 
   if (any_token) write_lock.lock();
   std::optional<WriteContext> write;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard lock(mutex_);
     for (Object& object : objects) {
       // CKA_UNIQUE_ID (PKCS#11 3.0) is the token's to assign, once, at creation.
       if (!object.Has(CKA_UNIQUE_ID)) P11_TRY(SetNextUniqueId_inlock(object));
@@ -247,7 +274,7 @@ Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> 
   if (write) {
     P11_ASSIGN_OR_RETURN(commit, InsertTokenObjects(*write, objects, ids));
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   const bool cache_takes_them = commit && NoteOwnCommit_inlock(*commit);
   for (size_t i = 0; i < objects.size(); ++i) {
     auto object = std::make_shared<const Object>(std::move(objects[i]));
@@ -280,19 +307,17 @@ Result<ObjectId> SoftToken::CreateObject(Object object) {
 }
 
 Result<std::shared_ptr<const Object>> SoftToken::GetObject(ObjectId id) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return Find_inlock(id);
+  return Find(id, Need::kWhole);
 }
 
 Result<std::shared_ptr<const Object>> SoftToken::GetObjectForChecks(ObjectId id) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return Find_inlock(id, Need::kChecks);
+  return Find(id, Need::kChecks);
 }
 
 Result<void> SoftToken::UpdateObject(ObjectId id, Object object) {
   std::unique_lock<std::mutex> write_lock(write_mutex_, std::defer_lock);
   if (!IsSessionId(id)) write_lock.lock();
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock lock(mutex_);
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> current, Find_inlock(id));
   if (object.IsTokenObject() != current->IsTokenObject()) {
     return Fail(CKR_ATTRIBUTE_READ_ONLY, "CKA_TOKEN");
@@ -323,12 +348,12 @@ Result<void> SoftToken::DestroyObject(ObjectId id) {
   std::lock_guard<std::mutex> write_lock(write_mutex_);
   int64_t row_id = 0;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard lock(mutex_);
     P11_TRY(RequireRow_inlock());
     row_id = row_id_;
   }
   P11_ASSIGN_OR_RETURN(OwnCommit commit, DeleteTokenObject(*db_, row_id, id));
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   keys_.erase(id);
   if (NoteOwnCommit_inlock(commit)) {
     token_objects_.Erase(id);
@@ -339,7 +364,7 @@ Result<void> SoftToken::DestroyObject(ObjectId id) {
 }
 
 Result<void> SoftToken::DestroySessionObject(ObjectId id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   std::shared_ptr<const Object> object = session_objects_.Get(id);
   if (object == nullptr) return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
   keys_.erase(id);
@@ -358,7 +383,7 @@ Result<void> SoftToken::DestroySessionObject(ObjectId id) {
 }
 
 Result<std::vector<ObjectId>> SoftToken::FindObjects(std::span<const TemplateAttr> match) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard lock(mutex_);
   P11_TRY(Sync_inlock());
   // A damaged object might be one the caller is looking for: report, never skip silently.
   if (!corrupt_.empty()) return Fail(CKR_DEVICE_ERROR, "objects fail authentication");

@@ -1,4 +1,7 @@
 // Key cache, operations and key generation through the software token.
+#include <openssl/evp.h>
+
+#include <atomic>
 #include <thread>
 
 #include "soft/soft_fixture.h"
@@ -77,6 +80,58 @@ TEST_F(CryptoOpsTest, ChangeByAnotherInstanceDropsCachedKey) {
   changed.Set(CKA_VALUE, std::vector<uint8_t>(32, 0x44));
   ASSERT_EQ(other->UpdateObject(key, changed).rv(), CKR_OK);
   EXPECT_NE(Mac(key, "data"), first);
+}
+
+// HMAC-SHA-256 of `data` under a 32-byte key of `fill` bytes, computed by OpenSSL directly.
+std::vector<uint8_t> ExpectedMac(uint8_t fill, const std::string& data) {
+  const std::vector<uint8_t> key(32, fill);
+  std::vector<uint8_t> out(32);
+  size_t len = 0;
+  EXPECT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
+                      reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
+                      out.size(), &len),
+            nullptr);
+  return out;
+}
+
+// A ready key is found under the token's shared lock; a change to it, made by this instance
+// or by another one (which makes this one reload), takes the lock exclusively. Threads using
+// the key meanwhile get the MAC under the old value or the new one, never a failure.
+TEST_F(CryptoOpsTest, KeyUsersDuringChangesGetOneValueOrTheOther) {
+  ObjectId key = SecretKey(32);  // bytes 0x42
+  auto other_store = OpenStore();
+  auto other = FirstToken(*other_store);
+  ASSERT_EQ(other->Login(CKU_USER, Pin(kUserPin)).rv(), CKR_OK);
+  const std::vector<uint8_t> old_mac = ExpectedMac(0x42, "data");
+  const std::vector<uint8_t> new_mac = ExpectedMac(0x43, "data");
+  ASSERT_EQ(Mac(key, "data"), old_mac);
+
+  std::atomic<int> failures{0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> users;
+  for (int t = 0; t < 3; ++t) {
+    users.emplace_back([&] {
+      while (!done.load()) {
+        std::vector<uint8_t> mac = Mac(key, "data");
+        if (mac != old_mac && mac != new_mac) failures++;
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    SoftToken& writer = i % 2 == 0 ? *token_ : *other;
+    Object changed = **writer.GetObject(key);
+    changed.Set(CKA_VALUE, std::vector<uint8_t>(32, i % 4 < 2 ? 0x43 : 0x42));
+    // EXPECT, not ASSERT: the users must be joined before the test returns.
+    EXPECT_EQ(writer.UpdateObject(key, changed).rv(), CKR_OK);
+    AttrBuilder data;
+    data.Ulong(CKA_CLASS, CKO_DATA).Bool(CKA_TOKEN, true).Str(CKA_LABEL, "unrelated");
+    EXPECT_TRUE(other->CreateObject(MakeObject(data)).ok());
+  }
+  done = true;
+  for (auto& user : users) user.join();
+  EXPECT_EQ(failures.load(), 0);
+  // The last change (i = 19, by the other instance) set 0x42.
+  EXPECT_EQ(Mac(key, "data"), old_mac);
 }
 
 TEST_F(CryptoOpsTest, SessionKeysWork) {
