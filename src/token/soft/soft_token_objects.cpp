@@ -259,22 +259,18 @@ Result<void> SoftToken::StoreAll(std::span<Object> objects, std::span<ObjectId> 
                                      [](const Object& o) { return o.IsTokenObject(); });
   std::unique_lock<std::mutex> write_lock(write_mutex_, std::defer_lock);
   if (any_token) write_lock.lock();
-  std::optional<WriteContext> write;
-  {
-    std::lock_guard lock(mutex_);
-    for (Object& object : objects) {
-      // CKA_UNIQUE_ID (PKCS#11 3.0) is the token's to assign, once, at creation.
-      if (!object.Has(CKA_UNIQUE_ID)) P11_TRY(SetNextUniqueId_inlock(object));
-    }
-    if (any_token) {
-      P11_ASSIGN_OR_RETURN(write, BeginWrite_inlock());
-    }
+  std::unique_lock lock(mutex_);
+  for (Object& object : objects) {
+    // CKA_UNIQUE_ID (PKCS#11 3.0) is the token's to assign, once, at creation.
+    if (!object.Has(CKA_UNIQUE_ID)) P11_TRY(SetNextUniqueId_inlock(object));
   }
   std::optional<OwnCommit> commit;
-  if (write) {
-    P11_ASSIGN_OR_RETURN(commit, InsertTokenObjects(*write, objects, ids));
+  if (any_token) {  // the transaction and its flush run without the lock
+    P11_ASSIGN_OR_RETURN(WriteContext write, BeginWrite_inlock());
+    lock.unlock();
+    P11_ASSIGN_OR_RETURN(commit, InsertTokenObjects(write, objects, ids));
+    lock.lock();
   }
-  std::lock_guard lock(mutex_);
   const bool cache_takes_them = commit && NoteOwnCommit_inlock(*commit);
   for (size_t i = 0; i < objects.size(); ++i) {
     auto object = std::make_shared<const Object>(std::move(objects[i]));

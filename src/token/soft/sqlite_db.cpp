@@ -248,12 +248,15 @@ std::optional<SqliteDb::WalStamp> SqliteDb::ReadWalStamp() {
 std::optional<SqliteDb::WalStamp> SqliteDb::StampAt(const volatile uint8_t* header) {
   if (header == nullptr) return std::nullopt;
   constexpr size_t kIsInitOffset = 12;
+  // The mapping starts on a page boundary: its words are aligned.
+  const volatile uint64_t* words = reinterpret_cast<const volatile uint64_t*>(header);
   WalStamp first;
   WalStamp second;
-  for (size_t i = 0; i < first.size(); ++i) first[i] = header[i];
+  for (size_t i = 0; i < first.size(); ++i) first[i] = words[i];
   std::atomic_thread_fence(std::memory_order_acquire);
-  for (size_t i = 0; i < second.size(); ++i) second[i] = header[second.size() + i];
-  if (first != second || first[kIsInitOffset] == 0) return std::nullopt;
+  for (size_t i = 0; i < second.size(); ++i) second[i] = words[second.size() + i];
+  const uint8_t is_init = reinterpret_cast<const uint8_t*>(first.data())[kIsInitOffset];
+  if (first != second || is_init == 0) return std::nullopt;
   return first;
 }
 

@@ -87,7 +87,8 @@ class SqliteDb {
   // stands for: a commit that lands in between then only causes one more check. nullopt when
   // it cannot be read (no WAL index mapped yet, a header being written right now): the caller
   // then does the full check.
-  using WalStamp = std::array<uint8_t, 48>;
+  // Held as the header's six 8-byte words: read a word at a time, as every call reads it.
+  using WalStamp = std::array<uint64_t, 6>;
   std::optional<WalStamp> ReadWalStamp();
 
  private:
