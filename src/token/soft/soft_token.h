@@ -153,6 +153,12 @@ class SoftToken : public TokenBackend {
   bool CacheCurrent_inlock() const;
   // The visible object under `id` in memory (no store check, no completion).
   Result<std::shared_ptr<const Object>> FindCached_inlock(ObjectId id) const;
+  // FindObjects' parts. Whether session object `id`, or any candidate for `match`, is a
+  // generated key whose pending values the template may name (a search then completes it);
+  // and the visible objects matching `match` as the cache stands.
+  bool NeedsCompletion_inlock(ObjectId id, std::span<const TemplateAttr> match) const;
+  bool NeedsCompletion_inlock(std::span<const TemplateAttr> match) const;
+  Result<std::vector<ObjectId>> Match_inlock(std::span<const TemplateAttr> match) const;
   // The object in memory under `id` as it stands, without a store check or visibility rule.
   std::shared_ptr<const Object> Cached_inlock(ObjectId id) const {
     return IsSessionId(id) ? session_objects_.Get(id) : token_objects_.Get(id);

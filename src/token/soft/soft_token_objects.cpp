@@ -379,21 +379,41 @@ Result<void> SoftToken::DestroySessionObject(ObjectId id) {
 }
 
 Result<std::vector<ObjectId>> SoftToken::FindObjects(std::span<const TemplateAttr> match) {
+  {
+    std::shared_lock lock(mutex_);
+    if (CacheCurrent_inlock() && !NeedsCompletion_inlock(match)) return Match_inlock(match);
+  }
   std::lock_guard lock(mutex_);
   P11_TRY(Sync_inlock());
+  for (ObjectId id : session_objects_.Candidates(match)) {
+    if (NeedsCompletion_inlock(id, match)) P11_TRY(CompletePending_inlock(id));
+  }
+  return Match_inlock(match);
+}
+
+// A template naming a value a generated session key still lacks may name one still pending.
+bool SoftToken::NeedsCompletion_inlock(ObjectId id, std::span<const TemplateAttr> match) const {
+  if (!IsPending_inlock(id)) return false;
+  const std::shared_ptr<const Object> object = session_objects_.Get(id);
+  return Visible_inlock(*object) &&
+         std::ranges::any_of(match, [&](const TemplateAttr& a) { return !object->Has(a.type); });
+}
+
+bool SoftToken::NeedsCompletion_inlock(std::span<const TemplateAttr> match) const {
+  if (pending_.empty()) return false;
+  const std::vector<ObjectId> candidates = session_objects_.Candidates(match);
+  return std::ranges::any_of(candidates,
+                             [&](ObjectId id) { return NeedsCompletion_inlock(id, match); });
+}
+
+Result<std::vector<ObjectId>> SoftToken::Match_inlock(std::span<const TemplateAttr> match) const {
   // A damaged object might be one the caller is looking for: report, never skip silently.
   if (!corrupt_.empty()) return Fail(CKR_DEVICE_ERROR, "objects fail authentication");
   std::vector<ObjectId> found;
   for (const soft::ObjectCache* cache : {&token_objects_, &session_objects_}) {
     for (ObjectId id : cache->Candidates(match)) {
-      std::shared_ptr<const Object> object = cache->Get(id);
-      if (!Visible_inlock(*object)) continue;
-      // A template naming a value the object lacks may name one still pending.
-      if (IsPending_inlock(id) &&
-          std::ranges::any_of(match, [&](const TemplateAttr& a) { return !object->Has(a.type); })) {
-        P11_ASSIGN_OR_RETURN(object, CompletePending_inlock(id));
-      }
-      if (policy::Matches(*object, match)) found.push_back(id);
+      const std::shared_ptr<const Object> object = cache->Get(id);
+      if (Visible_inlock(*object) && policy::Matches(*object, match)) found.push_back(id);
     }
   }
   std::sort(found.begin(), found.end());
