@@ -45,6 +45,14 @@ struct Case {
   std::function<Prepared(Provider&)> on_module;
   // Prepares the same work with raw OpenSSL EVP; empty when OpenSSL has no counterpart.
   std::function<Prepared()> on_openssl;
+
+  // Sets id and title: "<group>/<name>" and `title`, and in the "threads" group (the 1- and
+  // 2-thread pairs measured together) the thread count after both: "-2t", ", 2 thread(s)".
+  void Name(const std::string& group, const std::string& name, const std::string& title_text) {
+    const bool threaded = group == "threads";
+    id = group + "/" + name + (threaded ? "-" + std::to_string(threads) + "t" : "");
+    title = title_text + (threaded ? ", " + std::to_string(threads) + " thread(s)" : "");
+  }
 };
 
 // One family of cases per file; main.cpp concatenates them in this order.

@@ -113,12 +113,10 @@ Prepared ModuleRandom(Provider& provider) {
 Case EncryptCase(CipherKind kind, const std::string& group, int threads) {
   const bool gcm = kind == CipherKind::kAes256Gcm;
   Case c;
-  c.id = group + (gcm ? "/aes256-gcm-1m" : "/aes256-cbc-1m") +
-         (group == "threads" ? "-" + std::to_string(threads) + "t" : "");
-  c.title = std::string(gcm ? "AES-256-GCM" : "AES-256-CBC") + " encrypt 1 MiB" +
-            (group == "threads" ? ", " + std::to_string(threads) + " thread(s)" : "");
-  c.unit = Unit::kMegabytesPerSecond;
   c.threads = threads;
+  c.Name(group, gcm ? "aes256-gcm-1m" : "aes256-cbc-1m",
+         std::string(gcm ? "AES-256-GCM" : "AES-256-CBC") + " encrypt 1 MiB");
+  c.unit = Unit::kMegabytesPerSecond;
   c.on_module = [kind, threads](Provider& p) { return ModuleEncrypt(p, kind, threads); };
   c.on_openssl = [kind, threads] { return OpensslEncrypt(kind, threads); };
   return c;
@@ -127,13 +125,9 @@ Case EncryptCase(CipherKind kind, const std::string& group, int threads) {
 // HMAC of 1 KiB takes about a microsecond and a half: in two threads it shows what the
 // module's own call path shares between them, which the long ECDSA signature hides.
 Case HmacCase(const std::string& group, int threads) {
-  const bool threaded = group == "threads";
   Case c;
-  c.id = group + "/hmac-sha256-1k" + (threaded ? "-" + std::to_string(threads) + "t" : "");
-  c.title = std::string("HMAC-SHA-256 sign 1 KiB") +
-            (threaded ? ", " + std::to_string(threads) + " thread(s)" : "");
-  c.unit = Unit::kOpsPerSecond;
   c.threads = threads;
+  c.Name(group, "hmac-sha256-1k", "HMAC-SHA-256 sign 1 KiB");
   c.on_module = [threads](Provider& p) { return ModuleHmac(p, threads); };
   c.on_openssl = [] { return OpensslHmacSha256(); };
   return c;

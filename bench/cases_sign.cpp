@@ -138,11 +138,8 @@ Prepared ModuleVerify(Provider& provider, SignKind kind) {
 // `group` "sign" for the plain case; "threads" for the 1- and 2-thread pair measured together.
 Case SignCase(const SignRow& row, const std::string& group, int threads) {
   Case c;
-  std::string suffix = group == "threads" ? "-" + std::to_string(threads) + "t" : "";
-  c.id = group + "/" + std::string(row.id) + suffix;
-  c.title = "sign " + std::string(row.title) +
-            (group == "threads" ? ", " + std::to_string(threads) + " thread(s)" : "");
   c.threads = threads;
+  c.Name(group, row.id, "sign " + std::string(row.title));
   SignKind kind = row.kind;
   c.on_module = [kind, threads](Provider& p) { return ModuleSign(p, kind, threads); };
   c.on_openssl = [kind, threads] { return OpensslSign(kind, threads); };

@@ -1,6 +1,7 @@
 #include "token/soft/object_rows.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 namespace p11::soft {
@@ -57,11 +58,16 @@ Result<void> InsertAttributes(Transaction& txn, ObjectId id, const std::vector<A
   // Up to kRowsPerInsert rows per statement: one statement run per row cost SQLite a
   // statement start, halt and reset each, a third of an attribute row's insert.
   constexpr size_t kRowsPerInsert = 16;
+  // The statement for n rows is kInsertSql[n - 1], written once.
+  static const std::array<std::string, kRowsPerInsert> kInsertSql = [] {
+    std::array<std::string, kRowsPerInsert> sql;
+    sql[0] = "INSERT INTO attributes (object_id, type, value, encrypted) VALUES (?,?,?,?)";
+    for (size_t n = 1; n < kRowsPerInsert; ++n) sql[n] = sql[n - 1] + ",(?,?,?,?)";
+    return sql;
+  }();
   for (size_t first = 0; first < rows.size(); first += kRowsPerInsert) {
     const size_t count = std::min(kRowsPerInsert, rows.size() - first);
-    std::string sql = "INSERT INTO attributes (object_id, type, value, encrypted) VALUES (?,?,?,?)";
-    for (size_t i = 1; i < count; ++i) sql += ",(?,?,?,?)";
-    P11_ASSIGN_OR_RETURN(Statement stmt, txn.Prepare(sql));
+    P11_ASSIGN_OR_RETURN(Statement stmt, txn.Prepare(kInsertSql[count - 1]));
     for (size_t i = 0; i < count; ++i) {
       const AttrRow& row = rows[first + i];
       const int base = static_cast<int>(4 * i);

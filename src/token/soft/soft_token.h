@@ -202,9 +202,10 @@ class SoftToken : public TokenBackend {
 
   // soft_token_crypto.cpp
   Result<std::shared_ptr<const KeyMaterial>> KeyFor(const Mechanism& mechanism, ObjectId id);
-  // KeyFor's answer from the key cache under the shared lock; nullopt when the key is not
-  // ready there or the lookup must change the cache first.
-  std::optional<Result<std::shared_ptr<const KeyMaterial>>> ReadyKey_inlock(ObjectId id) const;
+  // KeyFor's answer from the key cache once the key's object was looked up (`found`): the
+  // lookup's error as a key function reports it, or the ready key; nullopt when none is ready.
+  std::optional<Result<std::shared_ptr<const KeyMaterial>>> CachedKey_inlock(
+      ObjectId id, const Result<std::shared_ptr<const Object>>& found) const;
   // soft_token_profiles.cpp
   void AddProfileObjects_inlock();
 

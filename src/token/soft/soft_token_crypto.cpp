@@ -32,12 +32,9 @@ Error KeyLookupError(const Error& error) {
 
 }  // namespace
 
-std::optional<Result<std::shared_ptr<const KeyMaterial>>> SoftToken::ReadyKey_inlock(
-    ObjectId id) const {
-  // A key in the cache needs nothing of its object: one whose values are pending stays so.
-  std::optional<Result<std::shared_ptr<const Object>>> found = FindShared_inlock(id, Need::kChecks);
-  if (!found) return std::nullopt;
-  if (!found->ok()) return KeyLookupError(found->error());
+std::optional<Result<std::shared_ptr<const KeyMaterial>>> SoftToken::CachedKey_inlock(
+    ObjectId id, const Result<std::shared_ptr<const Object>>& found) const {
+  if (!found.ok()) return KeyLookupError(found.error());
   if (withheld_.count(id) != 0) return Fail(CKR_USER_NOT_LOGGED_IN, "sealed key");
   auto cached = keys_.find(id);
   if (cached == keys_.end()) return std::nullopt;
@@ -47,33 +44,29 @@ std::optional<Result<std::shared_ptr<const KeyMaterial>>> SoftToken::ReadyKey_in
 // The ready key for `id`: from the cache (under the shared lock, as every use after the first
 // finds it), or built once from the object. Building (decoding and checking the key) runs
 // without the token lock; the result is cached only if the object did not change meanwhile.
+// A key in the cache needs nothing of its object: one whose values are pending stays so.
 Result<std::shared_ptr<const KeyMaterial>> SoftToken::KeyFor(const Mechanism& mechanism,
                                                              ObjectId id) {
-  std::optional<Result<std::shared_ptr<const KeyMaterial>>> ready;
+  std::optional<Result<std::shared_ptr<const KeyMaterial>>> cached;
   {
     std::shared_lock lock(mutex_);
-    ready = ReadyKey_inlock(id);
-  }
-  if (ready) {
-    if (ready->ok()) P11_TRY(CheckKeySize(mechanism, *ready->value()));
-    return std::move(*ready);
+    if (auto found = FindShared_inlock(id, Need::kChecks)) cached = CachedKey_inlock(id, *found);
   }
   std::shared_ptr<const Object> object;
-  {
+  if (!cached) {
     std::lock_guard lock(mutex_);
     Result<std::shared_ptr<const Object>> found = Find_inlock(id, Need::kChecks);
-    if (!found.ok()) return KeyLookupError(found.error());
-    if (withheld_.count(id) != 0) return Fail(CKR_USER_NOT_LOGGED_IN, "sealed key");
-    auto cached = keys_.find(id);
-    if (cached != keys_.end()) {
-      P11_TRY(CheckKeySize(mechanism, *cached->second));
-      return cached->second;
-    }
-    if (IsPending_inlock(id)) {
+    cached = CachedKey_inlock(id, found);
+    if (!cached && IsPending_inlock(id)) {
       P11_ASSIGN_OR_RETURN(object, CompletePending_inlock(id));
-    } else {
+    } else if (!cached) {
       object = std::move(found).value();
     }
+  }
+  if (cached) {
+    P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, std::move(*cached));
+    P11_TRY(CheckKeySize(mechanism, *material));
+    return material;
   }
   P11_ASSIGN_OR_RETURN(std::shared_ptr<const KeyMaterial> material, MakeKeyMaterial(*object));
   key_material_builds_.fetch_add(1);

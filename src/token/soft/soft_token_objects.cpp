@@ -58,18 +58,15 @@ Result<OwnCommit> DeleteTokenObject(SqliteDb& db, int64_t row_id, ObjectId id) {
 // token row's generation tells whether that change concerned this token. A reload reads every
 // object of the token: simple and correct; loading only changed rows is a later optimisation.
 Result<void> SoftToken::Sync_inlock() {
-  if (detached_ || row_id_ == 0) return Ok();
-  // Once per PKCS#11 call: a call sees the store as of its first object access.
-  const uint64_t call = CurrentCallId();
-  if (call != 0 && loaded_ && call == synced_call_) return Ok();
-  // Taken before the transaction of the full check, so that check's snapshot is at least as new
-  // as the stamp recorded for it: a commit in between only costs one more full check.
-  std::optional<SqliteDb::WalStamp> stamp = db_->ReadWalStamp();
-  if (!(loaded_ && stamp && stamp == seen_stamp_)) {
+  if (!CacheCurrent_inlock()) {
+    // Taken before the transaction of the full check, so that check's snapshot is at least as
+    // new as the stamp recorded for it: a commit in between only costs one more full check.
+    std::optional<SqliteDb::WalStamp> stamp = db_->ReadWalStamp();
     P11_TRY(SyncWithStore_inlock());
     seen_stamp_ = loaded_ ? stamp : std::nullopt;
   }
-  synced_call_ = call;
+  // Once per PKCS#11 call: a call sees the store as of its first object access.
+  synced_call_ = CurrentCallId();
   return Ok();
 }
 
@@ -161,8 +158,8 @@ Result<std::shared_ptr<const Object>> SoftToken::Find(ObjectId id, Need need) {
   return Find_inlock(id, need);
 }
 
-// What Sync_inlock would find without changing anything. Within a call that synced already,
-// the cache stands as that call first saw it.
+// Sync_inlock's question, answered without changing anything (so under the shared lock too).
+// Within a call that synced already, the cache stands as that call first saw it.
 bool SoftToken::CacheCurrent_inlock() const {
   if (detached_ || row_id_ == 0) return true;
   if (!loaded_) return false;
