@@ -56,6 +56,12 @@ bool ParseHex16(const char* text, uint16_t* out) {
   return true;
 }
 
+bool ParseBool(std::string_view text, bool* out) {
+  if (text != "true" && text != "false") return false;
+  *out = text == "true";
+  return true;
+}
+
 struct ParseState {
   Config* config;
   std::string error;
@@ -86,8 +92,9 @@ int OnKey(void* user, const char* section, const char* name, const char* value) 
   } else if (key == "firmware.timeout_ms") {
     ok = ParseUnsigned(value, 100, 600000, &c.firmware_timeout_ms);
   } else if (key == "usb.enabled") {
-    ok = std::string_view(value) == "true" || std::string_view(value) == "false";
-    c.usb_enabled = std::string_view(value) == "true";
+    ok = ParseBool(value, &c.usb_enabled);
+  } else if (key == "openssl.private_contexts") {
+    ok = ParseBool(value, &c.openssl_private_contexts);
   } else if (key == "usb.vid") {
     ok = ParseHex16(value, &c.usb_vid);
   } else if (key == "usb.pid") {

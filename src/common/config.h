@@ -34,6 +34,10 @@ struct Config {
   bool usb_enabled = true;
   uint16_t usb_vid = 0x1209;
   uint16_t usb_pid = 0xCA5A;
+  // [openssl] private_contexts — do the module's cryptography in OpenSSL library contexts of
+  // its own (one per lane of threads) when the application's default context holds only
+  // OpenSSL's built-in providers with FIPS off; false: always in the application's.
+  bool openssl_private_contexts = true;
   // Where the configuration came from (empty: built-in defaults only), for diagnostics.
   std::string source;
 

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/rv_name.h"
 #include "common/striped_shared_mutex.h"
+#include "mechanisms/ossl/lib_ctx.h"
 
 namespace p11 {
 namespace {
@@ -47,6 +48,7 @@ CK_RV GuardCall(const char* name, CoreCall call, void* context) {
     CallScope scope;
     std::shared_lock lock(*g_lock.load());
     if (!InitialisedHere()) return CKR_CRYPTOKI_NOT_INITIALIZED;
+    ossl::PrivateContextScope crypto_context;
     CK_RV rv = call(*g_module, context).rv();
     P11_LOG(kDebug, "%s -> %s", name, RvName(rv));
     return rv;

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "common/log.h"
+#include "mechanisms/ossl/lib_ctx.h"
 
 namespace p11 {
 namespace {
@@ -24,6 +25,8 @@ Result<LockFactory> ChooseLocking(const CK_C_INITIALIZE_ARGS* args) {
 Result<std::unique_ptr<Module>> Module::Create(const CK_C_INITIALIZE_ARGS* args) {
   P11_ASSIGN_OR_RETURN(LockFactory locks, ChooseLocking(args));
   P11_ASSIGN_OR_RETURN(Config config, Config::Load());
+  ossl::ChoosePrivateContexts(config.openssl_private_contexts);
+  ossl::PrivateContextScope crypto_context;
   std::unique_ptr<Module> module(new Module(std::move(config), locks));
   module->registry_ = BuildDefaultRegistry();
   P11_ASSIGN_OR_RETURN(module->store_, SoftStore::Open(module->config_, *module->registry_));

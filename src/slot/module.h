@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "common/config.h"
+#include "mechanisms/ossl/lib_ctx.h"
 #include "mechanisms/registry.h"
 #include "slot/device_slots.h"
 #include "slot/handle_table.h"
@@ -45,6 +46,8 @@ class Module {
  private:
   Module(Config config, LockFactory locks) : config_(std::move(config)), locks_(locks) {}
 
+  // First, so destroyed last: keys and contexts below may live in its OpenSSL contexts.
+  ossl::ContextsInUse openssl_contexts_;
   Config config_;
   LockFactory locks_;
   std::unique_ptr<Registry> registry_;

@@ -1,5 +1,7 @@
 // Concurrency (PKCS#11 3.1 §6.6.2 with CKF_OS_LOCKING_OK; issue 2 item 9): threads with
 // their own sessions work at the same time and all succeed.
+#include <openssl/evp.h>
+
 #include <atomic>
 #include <thread>
 
@@ -64,6 +66,44 @@ TEST_F(ThreadsTest, ConcurrentSigning) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(signatures.load(), kThreads * 20);
+}
+
+// The module may do its cryptography in OpenSSL library contexts of its own, but the calling
+// thread's default context is the application's business: after every call it is what it was
+// before, whether the global default or one the application set for the thread.
+TEST_F(ThreadsTest, CallsLeaveTheThreadsOpenSslContextAsTheyFoundIt) {
+  CK_SESSION_HANDLE main = UserSession();
+  CK_OBJECT_HANDLE pub, priv;
+  GenerateEc(main, kP256Params, &pub, &priv);
+  ASSERT_NE(priv, CK_INVALID_HANDLE);
+  Bytes spki = GetBytes(main, pub, CKA_PUBLIC_KEY_INFO);
+  OSSL_LIB_CTX* global = OSSL_LIB_CTX_get0_global_default();
+  OSSL_LIB_CTX* own = OSSL_LIB_CTX_new();
+  ASSERT_NE(own, nullptr);
+  for (OSSL_LIB_CTX* chosen : {global, own}) {
+    std::thread([&] {
+      OSSL_LIB_CTX_set0_default(chosen);
+      auto current = [] { return OSSL_LIB_CTX_set0_default(nullptr); };
+      CK_SESSION_HANDLE s = 0;
+      ASSERT_EQ(f_->C_OpenSession(slot_, CKF_SERIAL_SESSION, nullptr, nullptr, &s), CKR_OK);
+      EXPECT_EQ(current(), chosen);
+      Bytes msg = Str("context check");
+      CK_MECHANISM m = {CKM_ECDSA_SHA256, nullptr, 0};
+      CK_BYTE sig[64];
+      CK_ULONG len = sizeof sig;
+      ASSERT_EQ(f_->C_SignInit(s, &m, priv), CKR_OK);
+      EXPECT_EQ(current(), chosen);
+      ASSERT_EQ(f_->C_Sign(s, msg.data(), msg.size(), sig, &len), CKR_OK);
+      EXPECT_EQ(current(), chosen);
+      EXPECT_TRUE(OpensslVerify(spki, "SHA256", msg, Bytes(sig, sig + len)));
+      // A failing call restores it too.
+      EXPECT_EQ(f_->C_SignInit(s, &m, pub), CKR_KEY_FUNCTION_NOT_PERMITTED);
+      EXPECT_EQ(current(), chosen);
+      EXPECT_EQ(f_->C_CloseSession(s), CKR_OK);
+      OSSL_LIB_CTX_set0_default(global);
+    }).join();
+  }
+  OSSL_LIB_CTX_free(own);
 }
 
 TEST_F(ThreadsTest, ConcurrentOpenClose) {

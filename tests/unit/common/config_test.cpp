@@ -84,6 +84,40 @@ TEST(ConfigTest, FirmwareAndUsbKeys) {
   }
 }
 
+TEST(ConfigTest, OpensslPrivateContexts) {
+  Result<Config> d = Config::Parse("");
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->openssl_private_contexts);
+  Result<Config> off = Config::Parse("[openssl]\nprivate_contexts = false\n");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->openssl_private_contexts);
+  Result<Config> on = Config::Parse("[openssl]\nprivate_contexts = true\n");
+  ASSERT_TRUE(on.ok());
+  EXPECT_TRUE(on->openssl_private_contexts);
+  for (const char* bad : {"[openssl]\nprivate_contexts = 1\n", "[openssl]\nprivate_contexts =\n",
+                          "[openssl]\ncontexts = false\n"}) {
+    EXPECT_FALSE(Config::Parse(bad).ok()) << bad;
+  }
+}
+
+// The shipped example says it holds every key at its default: it parses, and to the defaults.
+TEST(ConfigTest, ExampleFileParsesToTheDefaults) {
+  Result<Config> example = Config::LoadFile(ARCA_TEST_DATA_DIR "/../../arca.conf.example");
+  Result<Config> defaults = Config::Parse("");
+  ASSERT_TRUE(example.ok());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(example->busy_timeout_ms, defaults->busy_timeout_ms);
+  EXPECT_EQ(example->pin_max_failures, defaults->pin_max_failures);
+  EXPECT_EQ(example->pin_min_length, defaults->pin_min_length);
+  EXPECT_EQ(example->pin_max_length, defaults->pin_max_length);
+  EXPECT_EQ(example->pin_kdf_iterations, defaults->pin_kdf_iterations);
+  EXPECT_EQ(example->firmware_timeout_ms, defaults->firmware_timeout_ms);
+  EXPECT_EQ(example->usb_enabled, defaults->usb_enabled);
+  EXPECT_EQ(example->usb_vid, defaults->usb_vid);
+  EXPECT_EQ(example->usb_pid, defaults->usb_pid);
+  EXPECT_EQ(example->openssl_private_contexts, defaults->openssl_private_contexts);
+}
+
 TEST(ConfigTest, MissingExplicitFileIsAnError) {
   setenv("ARCA_CONF", "/nonexistent/arca.conf", 1);
   Result<Config> c = Config::Load();
