@@ -54,8 +54,13 @@ void ObjectCache::Erase(ObjectId id) {
 }
 
 std::shared_ptr<const Object> ObjectCache::Get(ObjectId id) const {
+  const std::shared_ptr<const Object>* object = Peek(id);
+  return object != nullptr ? *object : nullptr;
+}
+
+const std::shared_ptr<const Object>* ObjectCache::Peek(ObjectId id) const {
   auto it = objects_.find(id);
-  return it == objects_.end() ? nullptr : it->second;
+  return it == objects_.end() ? nullptr : &it->second;
 }
 
 const std::unordered_set<ObjectId>* ObjectCache::Lookup(const Index& index, ByteView value) const {

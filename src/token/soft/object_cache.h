@@ -22,6 +22,10 @@ class ObjectCache {
   void Put(ObjectId id, std::shared_ptr<const Object> object);
   void Erase(ObjectId id);
   std::shared_ptr<const Object> Get(ObjectId id) const;
+  // The cache's own pointer to the object, without taking a reference (null when absent):
+  // valid while the cache is not changed, so for a caller under its owner's lock, which
+  // copies it only to keep the object beyond that.
+  const std::shared_ptr<const Object>* Peek(ObjectId id) const;
   size_t size() const { return objects_.size(); }
 
   // The ids that may match `match`: through an index when it names a non-empty CKA_LABEL or

@@ -147,12 +147,20 @@ class SoftToken : public TokenBackend {
   // nullopt when the lookup must change the cache first (a reload, a pending completion).
   std::optional<Result<std::shared_ptr<const Object>>> FindShared_inlock(ObjectId id,
                                                                          Need need) const;
+  // The cache's pointer to an object, for a lookup under the token lock that reads the object
+  // there: no reference is taken, so an object several threads use at once does not have its
+  // reference count written by each of them on every call.
+  using CachedRef = const std::shared_ptr<const Object>*;
+  // FindShared_inlock without the reference.
+  std::optional<Result<CachedRef>> PeekShared_inlock(ObjectId id, Need need) const;
   // Find_inlock under the shared lock when that suffices, else under the exclusive one.
   Result<std::shared_ptr<const Object>> Find(ObjectId id, Need need);
   // Whether the token objects in memory are the store's as it stands: nothing to reload.
   bool CacheCurrent_inlock() const;
-  // The visible object under `id` in memory (no store check, no completion).
+  // The visible object under `id` in memory (no store check, no completion); without the
+  // reference.
   Result<std::shared_ptr<const Object>> FindCached_inlock(ObjectId id) const;
+  Result<CachedRef> PeekCached_inlock(ObjectId id) const;
   // FindObjects' parts. Whether session object `id`, or any candidate for `match`, is a
   // generated key whose pending values the template may name (a search then completes it);
   // and the visible objects matching `match` as the cache stands.
@@ -162,6 +170,9 @@ class SoftToken : public TokenBackend {
   // The object in memory under `id` as it stands, without a store check or visibility rule.
   std::shared_ptr<const Object> Cached_inlock(ObjectId id) const {
     return IsSessionId(id) ? session_objects_.Get(id) : token_objects_.Get(id);
+  }
+  CachedRef Peek_inlock(ObjectId id) const {
+    return IsSessionId(id) ? session_objects_.Peek(id) : token_objects_.Peek(id);
   }
   // What a token-object write takes from the locked state before its transaction runs
   // without the lock: the token row, and the sealing keys for objects whose ids (which the
@@ -202,10 +213,11 @@ class SoftToken : public TokenBackend {
 
   // soft_token_crypto.cpp
   Result<std::shared_ptr<const KeyMaterial>> KeyFor(const Mechanism& mechanism, ObjectId id);
-  // KeyFor's answer from the key cache once the key's object was looked up (`found`): the
-  // lookup's error as a key function reports it, or the ready key; nullopt when none is ready.
+  // KeyFor's answer from the key cache once the key's object was looked up (null
+  // `lookup_failure`: found): the lookup's error as a key function reports it, or the ready
+  // key; nullopt when none is ready.
   std::optional<Result<std::shared_ptr<const KeyMaterial>>> CachedKey_inlock(
-      ObjectId id, const Result<std::shared_ptr<const Object>>& found) const;
+      ObjectId id, const Error* lookup_failure) const;
   // soft_token_profiles.cpp
   void AddProfileObjects_inlock();
 

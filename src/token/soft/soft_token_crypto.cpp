@@ -33,8 +33,8 @@ Error KeyLookupError(const Error& error) {
 }  // namespace
 
 std::optional<Result<std::shared_ptr<const KeyMaterial>>> SoftToken::CachedKey_inlock(
-    ObjectId id, const Result<std::shared_ptr<const Object>>& found) const {
-  if (!found.ok()) return KeyLookupError(found.error());
+    ObjectId id, const Error* lookup_failure) const {
+  if (lookup_failure != nullptr) return KeyLookupError(*lookup_failure);
   if (withheld_.count(id) != 0) return Fail(CKR_USER_NOT_LOGGED_IN, "sealed key");
   auto cached = keys_.find(id);
   if (cached == keys_.end()) return std::nullopt;
@@ -50,13 +50,15 @@ Result<std::shared_ptr<const KeyMaterial>> SoftToken::KeyFor(const Mechanism& me
   std::optional<Result<std::shared_ptr<const KeyMaterial>>> cached;
   {
     std::shared_lock lock(mutex_);
-    if (auto found = FindShared_inlock(id, Need::kChecks)) cached = CachedKey_inlock(id, *found);
+    if (auto found = PeekShared_inlock(id, Need::kChecks)) {
+      cached = CachedKey_inlock(id, found->ok() ? nullptr : &found->error());
+    }
   }
   std::shared_ptr<const Object> object;
   if (!cached) {
     std::lock_guard lock(mutex_);
     Result<std::shared_ptr<const Object>> found = Find_inlock(id, Need::kChecks);
-    cached = CachedKey_inlock(id, found);
+    cached = CachedKey_inlock(id, found.ok() ? nullptr : &found.error());
     if (!cached && IsPending_inlock(id)) {
       P11_ASSIGN_OR_RETURN(object, CompletePending_inlock(id));
     } else if (!cached) {

@@ -142,11 +142,20 @@ Result<std::shared_ptr<const Object>> SoftToken::Find_inlock(ObjectId id, Need n
   return object;
 }
 
-std::optional<Result<std::shared_ptr<const Object>>> SoftToken::FindShared_inlock(ObjectId id,
-                                                                                  Need need) const {
+std::optional<Result<SoftToken::CachedRef>> SoftToken::PeekShared_inlock(ObjectId id,
+                                                                         Need need) const {
   if (!IsSessionId(id) && !CacheCurrent_inlock()) return std::nullopt;
   if (need == Need::kWhole && IsPending_inlock(id)) return std::nullopt;
-  return FindCached_inlock(id);
+  return PeekCached_inlock(id);
+}
+
+std::optional<Result<std::shared_ptr<const Object>>> SoftToken::FindShared_inlock(ObjectId id,
+                                                                                  Need need) const {
+  std::optional<Result<CachedRef>> peeked = PeekShared_inlock(id, need);
+  if (!peeked) return std::nullopt;
+  if (!peeked->ok()) return peeked->error();
+  CachedRef object = peeked->value();
+  return Result<std::shared_ptr<const Object>>(*object);
 }
 
 Result<std::shared_ptr<const Object>> SoftToken::Find(ObjectId id, Need need) {
@@ -169,15 +178,20 @@ bool SoftToken::CacheCurrent_inlock() const {
   return stamp && stamp == seen_stamp_;
 }
 
-Result<std::shared_ptr<const Object>> SoftToken::FindCached_inlock(ObjectId id) const {
+Result<SoftToken::CachedRef> SoftToken::PeekCached_inlock(ObjectId id) const {
   if (!IsSessionId(id) && corrupt_.count(id) != 0) {
     return Fail(CKR_DEVICE_ERROR, "object fails authentication");
   }
-  std::shared_ptr<const Object> object = Cached_inlock(id);
-  if (object == nullptr || !Visible_inlock(*object)) {
+  CachedRef object = Peek_inlock(id);
+  if (object == nullptr || !Visible_inlock(**object)) {
     return Fail(CKR_OBJECT_HANDLE_INVALID, "object");
   }
   return object;
+}
+
+Result<std::shared_ptr<const Object>> SoftToken::FindCached_inlock(ObjectId id) const {
+  P11_ASSIGN_OR_RETURN(CachedRef object, PeekCached_inlock(id));
+  return *object;
 }
 
 Result<std::shared_ptr<const Object>> SoftToken::CompletePending_inlock(ObjectId id) {
