@@ -1,10 +1,12 @@
 // HMAC (PKCS#11 3.1 §6.20-6.25 and §6.26-6.29 SHA-3: *_HMAC and *_HMAC_GENERAL): C_Sign*
 // computes the MAC, C_Verify* recomputes and compares in constant time (sym_mac.h). Each
-// mechanism keeps an EVP_MAC_CTX with its digest already set, made once at registration.
+// mechanism keeps an EVP_MAC_CTX with its digest already set for every lane of threads
+// (ossl/lanes.h), each operation starting from a copy of its lane's.
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #include "mechanisms/ossl/error.h"
+#include "mechanisms/ossl/lanes.h"
 #include "mechanisms/registry.h"
 #include "mechanisms/sym_common.h"
 #include "mechanisms/sym_mac.h"
@@ -37,11 +39,24 @@ constexpr HmacRow kHmacs[] = {
     {CKM_SHA3_512_HMAC, CKM_SHA3_512_HMAC_GENERAL, "SHA3-512", CKK_SHA3_512_HMAC},
 };
 
+// An HMAC context bound to `digest` but to no key yet. (Its EVP_MAC_CTX_get_mac_size is 0
+// until a key is set, so the MAC size comes from the digest itself.)
+ossl::UniquePtr<EVP_MAC_CTX> MakePrototype(EVP_MAC* mac, const char* digest) {
+  auto ctx = ossl::Own(EVP_MAC_CTX_new(mac));
+  if (!ctx) return nullptr;
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+      OSSL_PARAM_construct_end()};
+  if (EVP_MAC_CTX_set_params(ctx.get(), params) != 1) return nullptr;
+  return ctx;
+}
+
 class HmacMechanism final : public sym::MacMechanism {
  public:
   HmacMechanism(CK_MECHANISM_TYPE type, const HmacRow& row, bool general,
                 ossl::UniquePtr<EVP_MAC_CTX> prototype, size_t mac_size)
       : MacMechanism(type, CK_MECHANISM_INFO{kMinKeyBytes, kMaxKeyBytes, CKF_SIGN | CKF_VERIFY}),
+        digest_(row.digest),
         key_type_(row.key_type),
         general_(general),
         prototype_(std::move(prototype)),
@@ -55,26 +70,22 @@ class HmacMechanism final : public sym::MacMechanism {
   Result<sym::MacState> Start(ByteView param, const KeyMaterial& key) const override {
     P11_ASSIGN_OR_RETURN(size_t out_len, sym::MacOutputLength(param, general_, mac_size_));
     P11_TRY(sym::CheckSecretKey(*this, key));
-    return sym::StartMac(prototype_.get(), key.secret.secret(), out_len);
+    const EVP_MAC_CTX* lanes = lane_prototypes_.Get([this] {
+      auto mac = ossl::Own(EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr));
+      return mac ? MakePrototype(mac.get(), digest_) : nullptr;
+    });
+    // The registration's prototype serves a lane whose own could not be made.
+    const EVP_MAC_CTX* prototype = lanes != nullptr ? lanes : prototype_.get();
+    return sym::StartMac(prototype, key.secret.secret(), out_len);
   }
 
+  const char* digest_;
   CK_KEY_TYPE key_type_;
   bool general_;
   ossl::UniquePtr<EVP_MAC_CTX> prototype_;
+  ossl::PerLane<EVP_MAC_CTX> lane_prototypes_;
   size_t mac_size_;
 };
-
-// An HMAC context bound to `digest` but to no key yet. (Its EVP_MAC_CTX_get_mac_size is 0
-// until a key is set, so the MAC size comes from the digest itself.)
-ossl::UniquePtr<EVP_MAC_CTX> MakePrototype(EVP_MAC* mac, const char* digest) {
-  auto ctx = ossl::Own(EVP_MAC_CTX_new(mac));
-  if (!ctx) return nullptr;
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
-      OSSL_PARAM_construct_end()};
-  if (EVP_MAC_CTX_set_params(ctx.get(), params) != 1) return nullptr;
-  return ctx;
-}
 
 }  // namespace
 

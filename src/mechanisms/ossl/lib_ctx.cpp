@@ -11,14 +11,10 @@
 #include <mutex>
 
 #include "common/log.h"
-#include "common/thread_serial.h"
+#include "mechanisms/ossl/lanes.h"
 
 namespace ossl {
 namespace {
-
-// As many as the context pools have lanes (pkey_ctx_pool.h), picked the same way, so a
-// thread's pooled contexts and its library context are one lane's.
-constexpr size_t kLanes = 4;
 
 std::atomic<bool> g_enabled{false};
 std::atomic<OSSL_LIB_CTX*> g_application{nullptr};
@@ -39,7 +35,7 @@ class Lanes {
   }
 
   OSSL_LIB_CTX* ForThisThread() {
-    Lane& lane = lanes_[p11::ThreadSerial() % kLanes];
+    Lane& lane = lanes_[ThisThreadsLane()];
     OSSL_LIB_CTX* ctx = lane.context.load(std::memory_order_acquire);
     if (ctx != nullptr) return ctx;
     std::lock_guard lock(making_);  // once per lane in the process's life

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/thread_serial.h"
+#include "mechanisms/ossl/lanes.h"
 #include "mechanisms/ossl/unique_ptr.h"
 
 namespace ossl {
@@ -45,7 +45,6 @@ class PkeyCtxPool {
   void Give(const Kind& kind, UniquePtr<Ctx> ctx) { ThreadLane().Give(kind, std::move(ctx)); }
 
  private:
-  static constexpr size_t kLanes = 4;
   // More than the operations one thread usually has going on one key, or one curve; beyond it
   // a returned context is freed.
   static constexpr size_t kMaxFreePerLane = 4;
@@ -73,7 +72,7 @@ class PkeyCtxPool {
     std::vector<std::pair<Kind, UniquePtr<Ctx>>> free_;
   };
 
-  Lane& ThreadLane() { return lanes_[p11::ThreadSerial() % kLanes]; }
+  Lane& ThreadLane() { return lanes_[ThisThreadsLane()]; }
 
   std::array<Lane, kLanes> lanes_;
 };
