@@ -4,21 +4,35 @@ namespace p11 {
 
 namespace {
 
-Result<ResolvedObject> Resolve(Module& m, Session& s, CK_OBJECT_HANDLE handle, CK_RV invalid_rv,
-                               bool for_checks) {
+// The token's id for `handle`, if it names an object of the session's slot.
+Result<ObjectId> IdOf(Module& m, Session& s, CK_OBJECT_HANDLE handle, CK_RV invalid_rv) {
   std::optional<ObjectRef> ref = m.handles().Resolve(handle);
   if (!ref || ref->slot != s.slot().id()) return Fail(invalid_rv, "object handle");
-  TokenBackend& token = s.slot().token();
-  Result<std::shared_ptr<const Object>> object =
-      for_checks ? token.GetObjectForChecks(ref->id) : token.GetObject(ref->id);
-  if (!object.ok()) {
-    if (object.error().rv == CKR_OBJECT_HANDLE_INVALID) return Fail(invalid_rv, "object gone");
-    return object.error();
-  }
-  if ((*object)->IsPrivate() && !s.slot().user_logged_in()) {
+  return ref->id;
+}
+
+// A lookup's error as the caller reports it: an object that is gone is an invalid handle.
+Error LookupError(const Error& error, CK_RV invalid_rv) {
+  if (error.rv == CKR_OBJECT_HANDLE_INVALID) return Fail(invalid_rv, "object gone");
+  return error;
+}
+
+Result<void> CheckVisible(Session& s, const Object& object, CK_RV invalid_rv) {
+  if (object.IsPrivate() && !s.slot().user_logged_in()) {
     return Fail(invalid_rv, "private object");
   }
-  return ResolvedObject{ref->id, std::move(object).value()};
+  return Ok();
+}
+
+Result<ResolvedObject> Resolve(Module& m, Session& s, CK_OBJECT_HANDLE handle, CK_RV invalid_rv,
+                               bool for_checks) {
+  P11_ASSIGN_OR_RETURN(ObjectId id, IdOf(m, s, handle, invalid_rv));
+  TokenBackend& token = s.slot().token();
+  Result<std::shared_ptr<const Object>> object =
+      for_checks ? token.GetObjectForChecks(id) : token.GetObject(id);
+  if (!object.ok()) return LookupError(object.error(), invalid_rv);
+  P11_TRY(CheckVisible(s, **object, invalid_rv));
+  return ResolvedObject{id, std::move(object).value()};
 }
 
 }  // namespace
@@ -88,19 +102,24 @@ Result<const Mechanism*> FindMechanism(Session& s, const CK_MECHANISM* mech,
 Result<KeyUse> PrepareKeyUse(Module& m, Session& s, const CK_MECHANISM* mech, CK_OBJECT_HANDLE key,
                              CK_FLAGS function_flag, CK_ATTRIBUTE_TYPE usage) {
   P11_ASSIGN_OR_RETURN(const Mechanism* mechanism, FindMechanism(s, mech, function_flag));
-  P11_ASSIGN_OR_RETURN(ResolvedObject resolved,
-                       ResolveObjectForChecks(m, s, key, CKR_KEY_HANDLE_INVALID));
-  const Object& object = *resolved.object;
-  CK_OBJECT_CLASS cls = object.Class();
-  if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY && cls != CKO_SECRET_KEY) {
-    return Fail(CKR_KEY_HANDLE_INVALID, "not a key");
-  }
-  if (!mechanism->AcceptsKeyType(object.KeyType())) {
-    return Fail(CKR_KEY_TYPE_INCONSISTENT, "key type");
-  }
-  P11_TRY(policy::CheckKeyUse(object, usage, mechanism->type()));
-  bool always_auth = cls == CKO_PRIVATE_KEY && object.GetBool(CKA_ALWAYS_AUTHENTICATE);
-  return KeyUse{mechanism, ParamView(*mech), resolved.id, always_auth};
+  P11_ASSIGN_OR_RETURN(ObjectId id, IdOf(m, s, key, CKR_KEY_HANDLE_INVALID));
+  bool always_auth = false;
+  // Checked in place, without a reference to the key's object (TokenBackend::CheckObject).
+  Result<void> usable = s.slot().token().CheckObject(id, [&](const Object& object) -> Result<void> {
+    P11_TRY(CheckVisible(s, object, CKR_KEY_HANDLE_INVALID));
+    CK_OBJECT_CLASS cls = object.Class();
+    if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY && cls != CKO_SECRET_KEY) {
+      return Fail(CKR_KEY_HANDLE_INVALID, "not a key");
+    }
+    if (!mechanism->AcceptsKeyType(object.KeyType())) {
+      return Fail(CKR_KEY_TYPE_INCONSISTENT, "key type");
+    }
+    P11_TRY(policy::CheckKeyUse(object, usage, mechanism->type()));
+    always_auth = cls == CKO_PRIVATE_KEY && object.GetBool(CKA_ALWAYS_AUTHENTICATE);
+    return Ok();
+  });
+  if (!usable.ok()) return LookupError(usable.error(), CKR_KEY_HANDLE_INVALID);
+  return KeyUse{mechanism, ParamView(*mech), id, always_auth};
 }
 
 }  // namespace p11

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/function_ref.h"
 #include "common/result.h"
 #include "common/secure_buffer.h"
 #include "mechanisms/operation.h"
@@ -79,6 +80,15 @@ class TokenBackend {
   // values (EC point, private value, CKA_PUBLIC_KEY_INFO) it has not yet computed.
   virtual Result<std::shared_ptr<const Object>> GetObjectForChecks(ObjectId id) {
     return GetObject(id);
+  }
+  // Runs `check` on the object GetObjectForChecks would hand back and returns its result (or
+  // the lookup's error). A backend may run it under its own lock on the object in place, so
+  // that threads using one key do not each write its reference count on every C_*Init;
+  // `check` must therefore only read the object and must not call the backend.
+  using ObjectCheck = FunctionRef<Result<void>(const Object&)>;
+  virtual Result<void> CheckObject(ObjectId id, ObjectCheck check) {
+    P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> object, GetObjectForChecks(id));
+    return check(*object);
   }
   // Replaces the object's attributes (C_SetAttributeValue after policy checks).
   virtual Result<void> UpdateObject(ObjectId id, Object object) = 0;

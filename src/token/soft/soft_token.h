@@ -77,6 +77,7 @@ class SoftToken : public TokenBackend {
   Result<ObjectId> CreateObject(Object object) override;
   Result<std::shared_ptr<const Object>> GetObject(ObjectId id) override;
   Result<std::shared_ptr<const Object>> GetObjectForChecks(ObjectId id) override;
+  Result<void> CheckObject(ObjectId id, ObjectCheck check) override;
   Result<void> UpdateObject(ObjectId id, Object object) override;
   Result<void> DestroyObject(ObjectId id) override;
   Result<std::vector<ObjectId>> FindObjects(std::span<const TemplateAttr> match) override;

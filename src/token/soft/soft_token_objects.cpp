@@ -321,6 +321,19 @@ Result<std::shared_ptr<const Object>> SoftToken::GetObjectForChecks(ObjectId id)
   return Find(id, Need::kChecks);
 }
 
+Result<void> SoftToken::CheckObject(ObjectId id, ObjectCheck check) {
+  {
+    std::shared_lock lock(mutex_);
+    if (std::optional<Result<CachedRef>> found = PeekShared_inlock(id, Need::kChecks)) {
+      P11_ASSIGN_OR_RETURN(CachedRef object, std::move(*found));
+      return check(**object);
+    }
+  }
+  std::lock_guard lock(mutex_);
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> object, Find_inlock(id, Need::kChecks));
+  return check(*object);
+}
+
 Result<void> SoftToken::UpdateObject(ObjectId id, Object object) {
   std::unique_lock<std::mutex> write_lock(write_mutex_, std::defer_lock);
   if (!IsSessionId(id)) write_lock.lock();
