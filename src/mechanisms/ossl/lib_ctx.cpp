@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <type_traits>
 
 #include "common/log.h"
 #include "mechanisms/ossl/lanes.h"
@@ -19,21 +20,11 @@ namespace {
 std::atomic<bool> g_enabled{false};
 std::atomic<OSSL_LIB_CTX*> g_application{nullptr};
 
-// The lanes' contexts, made on first use and kept across C_Finalize and C_Initialize. They go
-// when the module is unloaded (or the process exits), after everything made in them:
-// - algorithm tables in function-local statics are made during calls, after this object
-//   (made at the first C_Initialize), so they are destroyed before it;
-// - keys and pooled contexts live in the module's state, which holds the lanes
-//   (ContextsInUse) until it is destroyed; if it outlives this object (an application that
-//   never called C_Finalize, or a fork child that abandoned its parent's state), the contexts
-//   are left to the process's end rather than freed under it.
+// The lanes' contexts, made on first use and kept across C_Finalize and C_Initialize.
+// Constant-initialised and trivially destructible, so usable for as long as the library is
+// loaded, whatever order static objects are destroyed in.
 class Lanes {
  public:
-  ~Lanes() {
-    if (holders_.load() != 0) return;
-    for (Lane& lane : lanes_) Free(lane.context.exchange(nullptr), lane.provider);
-  }
-
   OSSL_LIB_CTX* ForThisThread() {
     Lane& lane = lanes_[ThisThreadsLane()];
     OSSL_LIB_CTX* ctx = lane.context.load(std::memory_order_acquire);
@@ -58,27 +49,42 @@ class Lanes {
   void Hold() { holders_.fetch_add(1); }
   void Release() { holders_.fetch_sub(1); }
 
+  // Frees the contexts unless something made in them may still be alive (a holder).
+  void FreeIfUnheld() {
+    if (holders_.load() != 0) return;
+    for (Lane& lane : lanes_) {
+      OSSL_LIB_CTX* ctx = lane.context.exchange(nullptr);
+      if (ctx == nullptr) continue;
+      OSSL_PROVIDER_unload(lane.provider);
+      OSSL_LIB_CTX_free(ctx);
+    }
+  }
+
  private:
   struct Lane {
     std::atomic<OSSL_LIB_CTX*> context{nullptr};
     OSSL_PROVIDER* provider = nullptr;  // our reference from OSSL_PROVIDER_load
   };
 
-  static void Free(OSSL_LIB_CTX* ctx, OSSL_PROVIDER* provider) {
-    if (ctx == nullptr) return;
-    OSSL_PROVIDER_unload(provider);
-    OSSL_LIB_CTX_free(ctx);
-  }
-
-  std::array<Lane, kLanes> lanes_;
+  std::array<Lane, kLanes> lanes_{};
   std::mutex making_;
   std::atomic<int> holders_{0};
 };
+static_assert(std::is_trivially_destructible_v<Lanes>);
 
-Lanes& TheLanes() {
-  static Lanes lanes;
-  return lanes;
-}
+constinit Lanes g_lanes;
+
+// Frees the contexts when the library is unloaded (or the process exits), after everything
+// made in them:
+// - algorithm tables in function-local statics are made during calls, after this object
+//   (made at the first C_Initialize), so they are destroyed before it;
+// - keys and pooled contexts live in the module's state, which holds the lanes
+//   (ContextsInUse) until it is destroyed; if it outlives this object (an application that
+//   never called C_Finalize, or a fork child that abandoned its parent's state), the contexts
+//   are left to the process's end rather than freed under it.
+struct FreeAtUnload {
+  ~FreeAtUnload() { g_lanes.FreeIfUnheld(); }
+};
 
 int CheckProvider(OSSL_PROVIDER* provider, void* allowed) {
   const char* name = OSSL_PROVIDER_get0_name(provider);
@@ -102,7 +108,8 @@ bool ChoosePrivateContexts(bool wanted) {
   // now if the application has not, or it would be read later and the check below would have
   // seen an unconfigured context.
   OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
-  (void)TheLanes();  // made after OpenSSL's initialisation, so destroyed before its cleanup
+  static FreeAtUnload free_at_unload;  // after OpenSSL's initialisation: runs before its cleanup
+  (void)free_at_unload;
   OSSL_LIB_CTX* application = OSSL_LIB_CTX_get0_global_default();
   bool chosen = wanted && application != nullptr && AllowsPrivateContexts(application);
   g_application.store(application, std::memory_order_relaxed);
@@ -114,12 +121,12 @@ bool ChoosePrivateContexts(bool wanted) {
   return chosen;
 }
 
-ContextsInUse::ContextsInUse() { TheLanes().Hold(); }
-ContextsInUse::~ContextsInUse() { TheLanes().Release(); }
+ContextsInUse::ContextsInUse() { g_lanes.Hold(); }
+ContextsInUse::~ContextsInUse() { g_lanes.Release(); }
 
 PrivateContextScope::PrivateContextScope() {
   if (!g_enabled.load(std::memory_order_acquire)) return;
-  OSSL_LIB_CTX* own = TheLanes().ForThisThread();
+  OSSL_LIB_CTX* own = g_lanes.ForThisThread();
   if (own == nullptr) return;
   OSSL_LIB_CTX* previous = OSSL_LIB_CTX_set0_default(own);
   // Only a thread that was in the application's global default changes: one the application
