@@ -28,6 +28,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <span>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -144,17 +145,21 @@ class SoftToken : public TokenBackend {
   // type and flags being there from the start.
   enum class Need { kWhole, kChecks };
   Result<std::shared_ptr<const Object>> Find_inlock(ObjectId id, Need need = Need::kWhole);
-  // Find_inlock for a holder of the shared lock: the answer the cache gives as it stands, or
-  // nullopt when the lookup must change the cache first (a reload, a pending completion).
-  std::optional<Result<std::shared_ptr<const Object>>> FindShared_inlock(ObjectId id,
-                                                                         Need need) const;
   // The cache's pointer to an object, for a lookup under the token lock that reads the object
   // there: no reference is taken, so an object several threads use at once does not have its
   // reference count written by each of them on every call.
   using CachedRef = const std::shared_ptr<const Object>*;
-  // FindShared_inlock without the reference.
+  // Find_inlock for a holder of the shared lock, without the reference: the answer the cache
+  // gives as it stands, or nullopt when the lookup must change the cache first (a reload, a
+  // pending completion).
   std::optional<Result<CachedRef>> PeekShared_inlock(ObjectId id, Need need) const;
-  // Find_inlock under the shared lock when that suffices, else under the exclusive one.
+  // `use` (returning a Result) applied to the object, under the shared lock when
+  // PeekShared_inlock answers, else after Find_inlock under the exclusive one; its result, or
+  // the lookup's error.
+  template <class Use>
+  std::invoke_result_t<Use, const std::shared_ptr<const Object>&> WithObject(ObjectId id, Need need,
+                                                                             Use&& use);
+  // WithObject handing out the object.
   Result<std::shared_ptr<const Object>> Find(ObjectId id, Need need);
   // Whether the token objects in memory are the store's as it stands: nothing to reload.
   bool CacheCurrent_inlock() const;

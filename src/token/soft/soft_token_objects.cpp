@@ -149,22 +149,26 @@ std::optional<Result<SoftToken::CachedRef>> SoftToken::PeekShared_inlock(ObjectI
   return PeekCached_inlock(id);
 }
 
-std::optional<Result<std::shared_ptr<const Object>>> SoftToken::FindShared_inlock(ObjectId id,
-                                                                                  Need need) const {
-  std::optional<Result<CachedRef>> peeked = PeekShared_inlock(id, need);
-  if (!peeked) return std::nullopt;
-  if (!peeked->ok()) return peeked->error();
-  CachedRef object = peeked->value();
-  return Result<std::shared_ptr<const Object>>(*object);
+template <class Use>
+std::invoke_result_t<Use, const std::shared_ptr<const Object>&> SoftToken::WithObject(ObjectId id,
+                                                                                      Need need,
+                                                                                      Use&& use) {
+  {
+    std::shared_lock lock(mutex_);
+    if (std::optional<Result<CachedRef>> found = PeekShared_inlock(id, need)) {
+      P11_ASSIGN_OR_RETURN(CachedRef object, std::move(*found));
+      return use(*object);
+    }
+  }
+  std::lock_guard lock(mutex_);
+  P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> object, Find_inlock(id, need));
+  return use(object);
 }
 
 Result<std::shared_ptr<const Object>> SoftToken::Find(ObjectId id, Need need) {
-  {
-    std::shared_lock lock(mutex_);
-    if (auto found = FindShared_inlock(id, need)) return std::move(*found);
-  }
-  std::lock_guard lock(mutex_);
-  return Find_inlock(id, need);
+  return WithObject(id, need, [](const std::shared_ptr<const Object>& object) {
+    return Result<std::shared_ptr<const Object>>(object);
+  });
 }
 
 // Sync_inlock's question, answered without changing anything (so under the shared lock too).
@@ -322,16 +326,8 @@ Result<std::shared_ptr<const Object>> SoftToken::GetObjectForChecks(ObjectId id)
 }
 
 Result<void> SoftToken::CheckObject(ObjectId id, ObjectCheck check) {
-  {
-    std::shared_lock lock(mutex_);
-    if (std::optional<Result<CachedRef>> found = PeekShared_inlock(id, Need::kChecks)) {
-      P11_ASSIGN_OR_RETURN(CachedRef object, std::move(*found));
-      return check(**object);
-    }
-  }
-  std::lock_guard lock(mutex_);
-  P11_ASSIGN_OR_RETURN(std::shared_ptr<const Object> object, Find_inlock(id, Need::kChecks));
-  return check(*object);
+  return WithObject(id, Need::kChecks,
+                    [&](const std::shared_ptr<const Object>& object) { return check(*object); });
 }
 
 Result<void> SoftToken::UpdateObject(ObjectId id, Object object) {
@@ -418,7 +414,7 @@ Result<std::vector<ObjectId>> SoftToken::FindObjects(std::span<const TemplateAtt
 // A template naming a value a generated session key still lacks may name one still pending.
 bool SoftToken::NeedsCompletion_inlock(ObjectId id, std::span<const TemplateAttr> match) const {
   if (!IsPending_inlock(id)) return false;
-  const std::shared_ptr<const Object> object = session_objects_.Get(id);
+  const Object* object = session_objects_.Peek(id)->get();
   return Visible_inlock(*object) &&
          std::ranges::any_of(match, [&](const TemplateAttr& a) { return !object->Has(a.type); });
 }
@@ -436,8 +432,8 @@ Result<std::vector<ObjectId>> SoftToken::Match_inlock(std::span<const TemplateAt
   std::vector<ObjectId> found;
   for (const soft::ObjectCache* cache : {&token_objects_, &session_objects_}) {
     for (ObjectId id : cache->Candidates(match)) {
-      const std::shared_ptr<const Object> object = cache->Get(id);
-      if (Visible_inlock(*object) && policy::Matches(*object, match)) found.push_back(id);
+      const Object& object = **cache->Peek(id);  // read in place, no reference taken
+      if (Visible_inlock(object) && policy::Matches(object, match)) found.push_back(id);
     }
   }
   std::sort(found.begin(), found.end());
